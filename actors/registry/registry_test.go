@@ -1,0 +1,261 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gamend-go/gamend/actors/registry"
+	"github.com/gamend-go/gamend/persistence"
+	"github.com/gamend-go/gamend/persistence/persistencetest"
+	"github.com/gamend-go/gamend/persistence/writebehind"
+)
+
+// counter is the test kind: a persistent integer per id.
+type (
+	Inc       struct{ By int }
+	Get       struct{}
+	Boom      struct{}
+	Fail      struct{}
+	KeepAlive struct{ On bool }
+)
+
+var ErrOdd = errors.New("counter: odd failure")
+
+func init() {
+	registry.RegisterMessage[Inc]("test.Inc")
+	registry.RegisterMessage[Get]("test.Get")
+	registry.RegisterMessage[Boom]("test.Boom")
+	registry.RegisterMessage[Fail]("test.Fail")
+	registry.RegisterError("test.odd", ErrOdd)
+}
+
+type counter struct {
+	id          string
+	n           int
+	keep        bool
+	activations *atomic.Int32
+}
+
+func (c *counter) Activate(ctx context.Context, rc *registry.Context) error {
+	c.activations.Add(1)
+	err := rc.Store().DB().QueryRow(ctx, `SELECT n FROM counters WHERE id = ?`, c.id).Scan(&c.n)
+	if errors.Is(persistence.NotFound(err), persistence.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (c *counter) Handle(rc *registry.Context, msg any) (any, error) {
+	switch m := msg.(type) {
+	case Inc:
+		c.n += m.By
+		n, id := c.n, c.id
+		return rc.Commit(func(ctx context.Context, tx *persistence.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO counters (id, n) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET n = excluded.n`, id, n)
+			return err
+		}, func(err error) (any, error) {
+			if err != nil {
+				c.n -= m.By
+				return nil, err
+			}
+			return n, nil
+		})
+	case Get:
+		return c.n, nil
+	case Boom:
+		panic("boom")
+	case Fail:
+		return nil, fmt.Errorf("while failing: %w", ErrOdd)
+	case KeepAlive:
+		c.keep = m.On
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown message %T", msg)
+}
+
+func (c *counter) KeepAlive() bool { return c.keep }
+
+type node struct {
+	reg         *registry.Registry
+	activations *atomic.Int32
+}
+
+func newNode(t *testing.T, db *persistence.DB, idle time.Duration, seeds ...string) node {
+	t.Helper()
+	q := writebehind.New(db, writebehind.Options{})
+	acts := &atomic.Int32{}
+	reg := registry.New(registry.Config{
+		Store: q, IdleTimeout: time.Hour, RequestTimeout: 3 * time.Second,
+		HeartbeatInterval: 50 * time.Millisecond, Seeds: seeds,
+	})
+	reg.Register(registry.Kind{Name: "counter", IdleTimeout: idle, New: func(id string) registry.Entity {
+		return &counter{id: id, activations: acts}
+	}})
+	if err := reg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := reg.Stop(ctx); err != nil {
+			t.Error(err)
+		}
+		q.Close(ctx)
+	})
+	return node{reg: reg, activations: acts}
+}
+
+func counterDB(t *testing.T) *persistence.DB {
+	t.Helper()
+	tg := persistencetest.SQLite(t)
+	if _, err := tg.DB.Exec(context.Background(), `CREATE TABLE counters (id TEXT PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	return tg.DB
+}
+
+func request(t *testing.T, reg *registry.Registry, id string, msg any) any {
+	t.Helper()
+	v, err := reg.Request(context.Background(), "counter", id, msg)
+	if err != nil {
+		t.Fatalf("request %T to %s: %v", msg, id, err)
+	}
+	return v
+}
+
+func TestActivationLoadsStateAndSerializesMutations(t *testing.T) {
+	db := counterDB(t)
+	if _, err := db.Exec(context.Background(), `INSERT INTO counters (id, n) VALUES ('c1', 5)`); err != nil {
+		t.Fatal(err)
+	}
+	n := newNode(t, db, time.Hour)
+	if got := request(t, n.reg, "c1", Get{}); got != 5 {
+		t.Fatalf("loaded %v, want 5", got)
+	}
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() { defer wg.Done(); request(t, n.reg, "c1", Inc{By: 1}) }()
+	}
+	wg.Wait()
+	if got := request(t, n.reg, "c1", Get{}); got != 105 {
+		t.Fatalf("after 100 increments: %v, want 105", got)
+	}
+	var stored int
+	if err := db.QueryRow(context.Background(), `SELECT n FROM counters WHERE id = 'c1'`).Scan(&stored); err != nil || stored != 105 {
+		t.Fatalf("stored %d (%v), want 105", stored, err)
+	}
+	if a := n.activations.Load(); a != 1 {
+		t.Fatalf("activations = %d, want 1", a)
+	}
+	if err := n.reg.Send("counter", "c2", Inc{By: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := request(t, n.reg, "c2", Get{}); got != 2 {
+		t.Fatalf("after Send: %v, want 2", got)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestPassivationAfterIdle(t *testing.T) {
+	n := newNode(t, counterDB(t), 60*time.Millisecond)
+	request(t, n.reg, "p1", Inc{By: 7})
+	waitFor(t, "passivation", func() bool { return !n.reg.Active("counter", "p1") })
+	if got := request(t, n.reg, "p1", Get{}); got != 7 {
+		t.Fatalf("reactivated with %v, want 7 from the store", got)
+	}
+	if a := n.activations.Load(); a != 2 {
+		t.Fatalf("activations = %d, want 2", a)
+	}
+	// An entity that asks to be kept alive is not passivated.
+	request(t, n.reg, "p2", KeepAlive{On: true})
+	time.Sleep(300 * time.Millisecond)
+	if !n.reg.Active("counter", "p2") {
+		t.Fatal("kept-alive entity was passivated")
+	}
+	request(t, n.reg, "p2", KeepAlive{On: false})
+	waitFor(t, "passivation after keep-alive ends", func() bool { return !n.reg.Active("counter", "p2") })
+}
+
+func TestPanicRestartsFromStore(t *testing.T) {
+	n := newNode(t, counterDB(t), time.Hour)
+	request(t, n.reg, "x", Inc{By: 3})
+	_, err := n.reg.Request(context.Background(), "counter", "x", Boom{})
+	if !errors.Is(err, registry.ErrPanic) {
+		t.Fatalf("panic reply = %v, want ErrPanic", err)
+	}
+	if got := request(t, n.reg, "x", Get{}); got != 3 {
+		t.Fatalf("after restart: %v, want 3", got)
+	}
+	if a := n.activations.Load(); a != 2 {
+		t.Fatalf("activations = %d, want 2 (restart reloads from the store)", a)
+	}
+	// The node and other entities are unaffected.
+	if got := request(t, n.reg, "y", Inc{By: 1}); got != 1 {
+		t.Fatalf("other entity: %v", got)
+	}
+}
+
+func TestTwoNodesRemoteCall(t *testing.T) {
+	db := counterDB(t)
+	a := newNode(t, db, time.Hour)
+	b := newNode(t, db, time.Hour, a.reg.Address())
+	waitFor(t, "both members", func() bool { return len(a.reg.Members()) == 2 && len(b.reg.Members()) == 2 })
+
+	// Find ids owned by node A, and call them from node B.
+	var onA []string
+	for i := 0; len(onA) < 5; i++ {
+		id := fmt.Sprint("r", i)
+		if owner, _ := b.reg.Owner("counter", id); owner == a.reg.NodeID() {
+			onA = append(onA, id)
+		}
+	}
+	for _, id := range onA {
+		if got := request(t, b.reg, id, Inc{By: 4}); got != 4 {
+			t.Fatalf("remote Inc on %s = %v, want 4", id, got)
+		}
+		if !a.reg.Active("counter", id) || b.reg.Active("counter", id) {
+			t.Fatalf("%s must live on node A only", id)
+		}
+		if got := request(t, a.reg, id, Get{}); got != 4 {
+			t.Fatalf("local Get on A: %v", got)
+		}
+	}
+	// Errors keep their identity across nodes.
+	_, err := b.reg.Request(context.Background(), "counter", onA[0], Fail{})
+	if !errors.Is(err, ErrOdd) {
+		t.Fatalf("remote error = %v, want ErrOdd", err)
+	}
+	_, err = b.reg.Request(context.Background(), "counter", onA[1], Boom{})
+	if !errors.Is(err, registry.ErrPanic) {
+		t.Fatalf("remote panic = %v, want ErrPanic", err)
+	}
+	// One-way messages cross too.
+	if err := b.reg.Send("counter", onA[2], Inc{By: 1}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "remote Send", func() bool {
+		v, _ := a.reg.Request(context.Background(), "counter", onA[2], Get{})
+		return v == 5
+	})
+	// An unregistered message type cannot cross and says so.
+	type local struct{}
+	if _, err := b.reg.Request(context.Background(), "counter", onA[0], local{}); err == nil {
+		t.Fatal("unregistered message type crossed nodes")
+	}
+}

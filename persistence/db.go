@@ -1,0 +1,169 @@
+package persistence
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Querier is the read/write surface shared by *DB and *Tx, so store
+// functions can run inside a write-behind transaction or directly.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+// DB is an open database: a pool for reads and a pool for writes (the same
+// pool on PostgreSQL; a single connection on SQLite, which has one writer).
+// Writes that must be acknowledged durably go through writebehind; DB.WriteTx
+// is the plain one-transaction-per-call path.
+type DB struct {
+	dialect Dialect
+	rb      *rebinder
+	read    *sql.DB
+	write   *sql.DB
+	onClose []func() error
+}
+
+// New wraps the given pools. read and write may be the same *sql.DB.
+func New(d Dialect, read, write *sql.DB) *DB {
+	return &DB{dialect: d, rb: newRebinder(d), read: read, write: write}
+}
+
+// OnClose registers a function to run when the DB is closed.
+func (db *DB) OnClose(fn func() error) { db.onClose = append(db.onClose, fn) }
+
+// Dialect returns the SQL dialect of this database.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// ReadPool exposes the read pool (for stats and tests).
+func (db *DB) ReadPool() *sql.DB { return db.read }
+
+// WritePool exposes the write pool (for stats and tests).
+func (db *DB) WritePool() *sql.DB { return db.write }
+
+// Rebind rewrites `?` placeholders for this dialect.
+func (db *DB) Rebind(q string) string { return db.rb.rebind(q) }
+
+// Query runs a read query on the read pool.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.rb.rebind(q), args...)
+}
+
+// QueryRow runs a single-row read query on the read pool.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.rb.rebind(q), args...)
+}
+
+// Exec runs one statement on the write pool in its own implicit transaction.
+// Prefer writebehind for acknowledged application writes.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := db.write.ExecContext(ctx, db.rb.rebind(q), args...)
+	return res, db.classify(err)
+}
+
+// WriteTx runs fn in one write transaction and commits it (the naive path:
+// one commit per call). fn's error rolls the transaction back.
+func (db *DB) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Begin starts a write transaction.
+func (db *DB) Begin(ctx context.Context) (*Tx, error) {
+	stx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, db.classify(err)
+	}
+	return &Tx{tx: stx, db: db}, nil
+}
+
+// Close closes both pools and runs OnClose hooks.
+func (db *DB) Close() error {
+	var errs []error
+	for _, fn := range db.onClose {
+		errs = append(errs, fn())
+	}
+	if db.write != db.read {
+		errs = append(errs, db.write.Close())
+	}
+	errs = append(errs, db.read.Close())
+	return errors.Join(errs...)
+}
+
+// classify wraps driver errors into the package's error types.
+func (db *DB) classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if d, ok := db.dialect.UniqueViolation(err); ok {
+		return &UniqueError{Detail: d, Err: err}
+	}
+	return err
+}
+
+// Tx is a write transaction. All statements are rebound for the dialect and
+// their errors classified (unique violations become *UniqueError).
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+	sp int
+}
+
+// Dialect returns the SQL dialect of the transaction's database.
+func (t *Tx) Dialect() Dialect { return t.db.dialect }
+
+// Exec runs a statement inside the transaction.
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := t.tx.ExecContext(ctx, t.db.rb.rebind(q), args...)
+	return res, t.db.classify(err)
+}
+
+// Query runs a query inside the transaction (it sees the transaction's own
+// uncommitted writes).
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := t.tx.QueryContext(ctx, t.db.rb.rebind(q), args...)
+	return rows, t.db.classify(err)
+}
+
+// QueryRow runs a single-row query inside the transaction.
+func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.db.rb.rebind(q), args...)
+}
+
+// Savepoint runs fn inside a savepoint: if fn fails, only its own writes are
+// rolled back and the transaction stays usable.
+func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	t.sp++
+	name := fmt.Sprintf("sp%d", t.sp)
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return err
+	}
+	if ferr := fn(); ferr != nil {
+		if _, err := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); err != nil {
+			return errors.Join(ferr, err)
+		}
+		if _, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+			return errors.Join(ferr, err)
+		}
+		return ferr
+	}
+	_, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+	return err
+}
+
+// Commit commits the transaction.
+func (t *Tx) Commit() error { return t.db.classify(t.tx.Commit()) }
+
+// Rollback aborts the transaction.
+func (t *Tx) Rollback() error { return t.tx.Rollback() }

@@ -1,0 +1,384 @@
+-- Gamend-Go initial schema, PostgreSQL dialect (API.md §9).
+--
+-- Same tables, columns, constraints and index names as sqlite/00001_init.sql:
+--   * id: UUIDv7 minted by the application (uuid, no database default);
+--     *_id foreign keys are uuid. Order by id == order by creation time.
+--   * Timestamps are timestamptz; inserted_at/updated_at are NOT NULL and
+--     always set by the application.
+--   * JSON maps are jsonb NOT NULL DEFAULT '{}'; booleans boolean.
+--   * Unique indexes are named <table>_<cols>_unique, other indexes
+--     <table>_<cols>_index; an index on lower(col) is named after col.
+--     A unique-violation error carries the index name as ConstraintName.
+--   * Every foreign-key column leads some index (cascades stay index scans).
+--   * Indexes on lower(col) that serve case-insensitive prefix search use
+--     text_pattern_ops so LIKE 'prefix%' can use them under any collation.
+-- Statements end with ";" at the end of a line; comments sit on their own lines.
+
+-- users ---------------------------------------------------------------------
+-- users.lobby_id / users.party_id get their foreign keys by ALTER TABLE
+-- once lobbies and parties exist (the references are circular).
+CREATE TABLE users (
+    id uuid PRIMARY KEY,
+    email text,
+    hashed_password text,
+    confirmed_at timestamptz,
+    username text NOT NULL,
+    display_name text NOT NULL DEFAULT '',
+    profile_url text NOT NULL DEFAULT '',
+    discord_id text,
+    google_id text,
+    facebook_id text,
+    apple_id text,
+    steam_id text,
+    device_id text,
+    is_admin boolean NOT NULL DEFAULT false,
+    is_activated boolean NOT NULL DEFAULT true,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    lobby_id uuid,
+    party_id uuid,
+    is_online boolean NOT NULL DEFAULT false,
+    last_seen_at timestamptz,
+    token_version integer NOT NULL DEFAULT 0,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX users_email_unique ON users (lower(email)) WHERE email IS NOT NULL;
+CREATE UNIQUE INDEX users_username_unique ON users (username);
+CREATE UNIQUE INDEX users_discord_id_unique ON users (discord_id) WHERE discord_id IS NOT NULL;
+CREATE UNIQUE INDEX users_google_id_unique ON users (google_id) WHERE google_id IS NOT NULL;
+CREATE UNIQUE INDEX users_facebook_id_unique ON users (facebook_id) WHERE facebook_id IS NOT NULL;
+CREATE UNIQUE INDEX users_apple_id_unique ON users (apple_id) WHERE apple_id IS NOT NULL;
+CREATE UNIQUE INDEX users_steam_id_unique ON users (steam_id) WHERE steam_id IS NOT NULL;
+CREATE UNIQUE INDEX users_device_id_unique ON users (device_id) WHERE device_id IS NOT NULL;
+CREATE INDEX users_display_name_index ON users (lower(display_name) text_pattern_ops);
+CREATE INDEX users_lobby_id_index ON users (lobby_id);
+CREATE INDEX users_party_id_index ON users (party_id);
+CREATE INDEX users_last_seen_at_index ON users (last_seen_at);
+CREATE INDEX users_is_online_last_seen_at_index ON users (is_online, last_seen_at);
+
+-- users_tokens (inserted_at only) ---------------------------------------------
+CREATE TABLE users_tokens (
+    id uuid PRIMARY KEY,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token bytea NOT NULL,
+    context text NOT NULL,
+    sent_to text,
+    authenticated_at timestamptz,
+    inserted_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX users_tokens_context_token_unique ON users_tokens (context, token);
+CREATE INDEX users_tokens_user_id_index ON users_tokens (user_id);
+CREATE INDEX users_tokens_inserted_at_user_id_index ON users_tokens (inserted_at, user_id);
+
+-- oauth_sessions ------------------------------------------------------------
+CREATE TABLE oauth_sessions (
+    id uuid PRIMARY KEY,
+    session_id text NOT NULL,
+    provider text NOT NULL,
+    status text NOT NULL DEFAULT 'pending'
+        CONSTRAINT oauth_sessions_status_check CHECK (status IN ('pending', 'completed', 'error')),
+    data jsonb NOT NULL DEFAULT '{}'::jsonb,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX oauth_sessions_session_id_unique ON oauth_sessions (session_id);
+-- expiry sweeps delete by age
+CREATE INDEX oauth_sessions_inserted_at_index ON oauth_sessions (inserted_at);
+
+-- lobbies -------------------------------------------------------------------
+CREATE TABLE lobbies (
+    id uuid PRIMARY KEY,
+    title text NOT NULL,
+    host_id uuid REFERENCES users (id) ON DELETE SET NULL,
+    hostless boolean NOT NULL DEFAULT false,
+    max_users integer NOT NULL DEFAULT 8,
+    is_hidden boolean NOT NULL DEFAULT false,
+    is_locked boolean NOT NULL DEFAULT false,
+    password_hash text,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    slowdown integer NOT NULL DEFAULT 0,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE INDEX lobbies_host_id_index ON lobbies (host_id);
+CREATE INDEX lobbies_is_hidden_index ON lobbies (is_hidden);
+CREATE INDEX lobbies_title_index ON lobbies (lower(title) text_pattern_ops);
+-- admin list: most recently updated first
+CREATE INDEX lobbies_updated_at_index ON lobbies (updated_at);
+
+-- parties -------------------------------------------------------------------
+CREATE TABLE parties (
+    id uuid PRIMARY KEY,
+    leader_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    max_size integer NOT NULL DEFAULT 4,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX parties_leader_id_unique ON parties (leader_id);
+
+-- users -> lobbies / parties (circular references) ---------------------------
+ALTER TABLE users
+    ADD CONSTRAINT users_lobby_id_fkey FOREIGN KEY (lobby_id) REFERENCES lobbies (id) ON DELETE SET NULL;
+ALTER TABLE users
+    ADD CONSTRAINT users_party_id_fkey FOREIGN KEY (party_id) REFERENCES parties (id) ON DELETE SET NULL;
+
+-- party_invites -------------------------------------------------------------
+CREATE TABLE party_invites (
+    id uuid PRIMARY KEY,
+    party_id uuid NOT NULL REFERENCES parties (id) ON DELETE CASCADE,
+    sender_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    recipient_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    status text NOT NULL DEFAULT 'pending'
+        CONSTRAINT party_invites_status_check CHECK (status IN ('pending', 'accepted', 'declined', 'cancelled')),
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX party_invites_sender_id_recipient_id_unique ON party_invites (sender_id, recipient_id);
+CREATE INDEX party_invites_party_id_index ON party_invites (party_id);
+CREATE INDEX party_invites_sender_id_index ON party_invites (sender_id);
+CREATE INDEX party_invites_recipient_id_index ON party_invites (recipient_id);
+
+-- friendships ---------------------------------------------------------------
+-- One row per request direction; a block is stored as requester = blocked
+-- user, target = blocker.
+CREATE TABLE friendships (
+    id uuid PRIMARY KEY,
+    requester_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    target_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    status text NOT NULL DEFAULT 'pending'
+        CONSTRAINT friendships_status_check CHECK (status IN ('pending', 'accepted', 'rejected', 'blocked')),
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    CONSTRAINT friendships_not_self_check CHECK (requester_id <> target_id)
+);
+
+CREATE UNIQUE INDEX friendships_requester_id_target_id_unique ON friendships (requester_id, target_id);
+CREATE INDEX friendships_requester_id_status_index ON friendships (requester_id, status);
+CREATE INDEX friendships_target_id_status_index ON friendships (target_id, status);
+
+-- groups --------------------------------------------------------------------
+CREATE TABLE groups (
+    id uuid PRIMARY KEY,
+    title text NOT NULL,
+    description text NOT NULL DEFAULT '',
+    type text NOT NULL DEFAULT 'public'
+        CONSTRAINT groups_type_check CHECK (type IN ('public', 'private', 'hidden')),
+    max_members integer NOT NULL DEFAULT 100,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    creator_id uuid REFERENCES users (id) ON DELETE SET NULL,
+    slowdown integer NOT NULL DEFAULT 0,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX groups_title_unique ON groups (title);
+CREATE INDEX groups_type_index ON groups (type);
+CREATE INDEX groups_creator_id_index ON groups (creator_id);
+CREATE INDEX groups_title_index ON groups (lower(title) text_pattern_ops);
+
+-- group_members -------------------------------------------------------------
+CREATE TABLE group_members (
+    id uuid PRIMARY KEY,
+    group_id uuid NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role text NOT NULL DEFAULT 'member'
+        CONSTRAINT group_members_role_check CHECK (role IN ('admin', 'member')),
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX group_members_group_id_user_id_unique ON group_members (group_id, user_id);
+CREATE INDEX group_members_user_id_index ON group_members (user_id);
+
+-- group_join_requests -------------------------------------------------------
+CREATE TABLE group_join_requests (
+    id uuid PRIMARY KEY,
+    group_id uuid NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    status text NOT NULL DEFAULT 'pending'
+        CONSTRAINT group_join_requests_status_check CHECK (status IN ('pending', 'accepted', 'rejected')),
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX group_join_requests_group_id_user_id_unique ON group_join_requests (group_id, user_id);
+CREATE INDEX group_join_requests_group_id_status_index ON group_join_requests (group_id, status);
+CREATE INDEX group_join_requests_user_id_index ON group_join_requests (user_id);
+
+-- group_invites -------------------------------------------------------------
+CREATE TABLE group_invites (
+    id uuid PRIMARY KEY,
+    group_id uuid NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    sender_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    recipient_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    status text NOT NULL DEFAULT 'pending'
+        CONSTRAINT group_invites_status_check CHECK (status IN ('pending', 'accepted', 'declined', 'cancelled')),
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX group_invites_recipient_id_group_id_unique ON group_invites (recipient_id, group_id);
+CREATE INDEX group_invites_group_id_index ON group_invites (group_id);
+CREATE INDEX group_invites_sender_id_index ON group_invites (sender_id);
+
+-- notifications -------------------------------------------------------------
+CREATE TABLE notifications (
+    id uuid PRIMARY KEY,
+    sender_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    recipient_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    title text NOT NULL,
+    content text NOT NULL DEFAULT '',
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    read boolean NOT NULL DEFAULT false,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX notifications_sender_id_recipient_id_title_unique ON notifications (sender_id, recipient_id, title);
+CREATE INDEX notifications_recipient_id_read_inserted_at_index ON notifications (recipient_id, read, inserted_at);
+CREATE INDEX notifications_recipient_id_inserted_at_index ON notifications (recipient_id, inserted_at);
+CREATE INDEX notifications_sender_id_index ON notifications (sender_id);
+
+-- chat_messages -------------------------------------------------------------
+-- chat_ref_id is a lobby, group, party or (friend DMs) recipient user id: no FK.
+CREATE TABLE chat_messages (
+    id uuid PRIMARY KEY,
+    content text NOT NULL,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    sender_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    chat_type text NOT NULL
+        CONSTRAINT chat_messages_chat_type_check CHECK (chat_type IN ('lobby', 'group', 'friend', 'party')),
+    chat_ref_id uuid NOT NULL,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE INDEX chat_messages_sender_id_index ON chat_messages (sender_id);
+CREATE INDEX chat_messages_chat_type_chat_ref_id_inserted_at_index ON chat_messages (chat_type, chat_ref_id, inserted_at);
+
+-- chat_read_cursors ---------------------------------------------------------
+CREATE TABLE chat_read_cursors (
+    id uuid PRIMARY KEY,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    chat_type text NOT NULL
+        CONSTRAINT chat_read_cursors_chat_type_check CHECK (chat_type IN ('lobby', 'group', 'friend', 'party')),
+    chat_ref_id uuid NOT NULL,
+    last_read_message_id uuid REFERENCES chat_messages (id) ON DELETE SET NULL,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX chat_read_cursors_user_id_chat_type_chat_ref_id_unique ON chat_read_cursors (user_id, chat_type, chat_ref_id);
+CREATE INDEX chat_read_cursors_last_read_message_id_index ON chat_read_cursors (last_read_message_id);
+
+-- leaderboards --------------------------------------------------------------
+-- slug is not unique: seasons share a slug.
+CREATE TABLE leaderboards (
+    id uuid PRIMARY KEY,
+    slug text NOT NULL,
+    title text NOT NULL,
+    description text NOT NULL DEFAULT '',
+    sort_order text NOT NULL DEFAULT 'desc'
+        CONSTRAINT leaderboards_sort_order_check CHECK (sort_order IN ('desc', 'asc')),
+    operator text NOT NULL DEFAULT 'best'
+        CONSTRAINT leaderboards_operator_check CHECK (operator IN ('set', 'best', 'incr', 'decr')),
+    starts_at timestamptz,
+    ends_at timestamptz,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE INDEX leaderboards_slug_index ON leaderboards (slug);
+CREATE INDEX leaderboards_slug_ends_at_index ON leaderboards (slug, ends_at);
+CREATE INDEX leaderboards_starts_at_index ON leaderboards (starts_at);
+CREATE INDEX leaderboards_ends_at_index ON leaderboards (ends_at);
+
+-- leaderboard_records -------------------------------------------------------
+-- A record belongs to a user or carries a label, never both, never neither.
+CREATE TABLE leaderboard_records (
+    id uuid PRIMARY KEY,
+    leaderboard_id uuid NOT NULL REFERENCES leaderboards (id) ON DELETE CASCADE,
+    user_id uuid REFERENCES users (id) ON DELETE CASCADE,
+    label text,
+    score bigint NOT NULL DEFAULT 0,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    CONSTRAINT leaderboard_records_owner_check CHECK ((user_id IS NULL) <> (label IS NULL))
+);
+
+CREATE UNIQUE INDEX leaderboard_records_leaderboard_id_user_id_unique ON leaderboard_records (leaderboard_id, user_id);
+CREATE UNIQUE INDEX leaderboard_records_leaderboard_id_label_unique ON leaderboard_records (leaderboard_id, label);
+CREATE INDEX leaderboard_records_leaderboard_id_score_updated_at_index ON leaderboard_records (leaderboard_id, score, updated_at);
+CREATE INDEX leaderboard_records_user_id_index ON leaderboard_records (user_id);
+
+-- achievements --------------------------------------------------------------
+CREATE TABLE achievements (
+    id uuid PRIMARY KEY,
+    slug text NOT NULL,
+    title text NOT NULL,
+    description text NOT NULL DEFAULT '',
+    icon_url text NOT NULL DEFAULT '',
+    sort_order integer NOT NULL DEFAULT 0,
+    hidden boolean NOT NULL DEFAULT false,
+    progress_target integer NOT NULL DEFAULT 1
+        CONSTRAINT achievements_progress_target_check CHECK (progress_target > 0),
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX achievements_slug_unique ON achievements (slug);
+
+-- user_achievements ---------------------------------------------------------
+CREATE TABLE user_achievements (
+    id uuid PRIMARY KEY,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    achievement_id uuid NOT NULL REFERENCES achievements (id) ON DELETE CASCADE,
+    progress integer NOT NULL DEFAULT 0,
+    unlocked_at timestamptz,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX user_achievements_user_id_achievement_id_unique ON user_achievements (user_id, achievement_id);
+CREATE INDEX user_achievements_achievement_id_index ON user_achievements (achievement_id);
+
+-- kv_entries ----------------------------------------------------------------
+-- Scopes: global (both null), user, lobby, user-within-lobby; one key per scope.
+CREATE TABLE kv_entries (
+    id uuid PRIMARY KEY,
+    key text NOT NULL,
+    user_id uuid REFERENCES users (id) ON DELETE CASCADE,
+    lobby_id uuid REFERENCES lobbies (id) ON DELETE CASCADE,
+    value jsonb NOT NULL DEFAULT '{}'::jsonb,
+    metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+    inserted_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX kv_entries_key_unique ON kv_entries (key) WHERE user_id IS NULL AND lobby_id IS NULL;
+CREATE UNIQUE INDEX kv_entries_user_id_key_unique ON kv_entries (user_id, key) WHERE user_id IS NOT NULL AND lobby_id IS NULL;
+CREATE UNIQUE INDEX kv_entries_lobby_id_key_unique ON kv_entries (lobby_id, key) WHERE lobby_id IS NOT NULL AND user_id IS NULL;
+CREATE UNIQUE INDEX kv_entries_user_id_lobby_id_key_unique ON kv_entries (user_id, lobby_id, key) WHERE user_id IS NOT NULL AND lobby_id IS NOT NULL;
+CREATE INDEX kv_entries_key_index ON kv_entries (key);
+CREATE INDEX kv_entries_user_id_index ON kv_entries (user_id);
+CREATE INDEX kv_entries_lobby_id_index ON kv_entries (lobby_id);
+
+-- cluster_nodes -------------------------------------------------------------
+-- Cluster membership: each node upserts its row and heartbeats it.
+CREATE TABLE cluster_nodes (
+    node_id text PRIMARY KEY,
+    address text NOT NULL,
+    kinds text NOT NULL DEFAULT '',
+    heartbeat_at timestamptz NOT NULL
+);

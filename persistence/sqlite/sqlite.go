@@ -1,0 +1,161 @@
+// Package sqlite opens the embedded SQLite database (modernc.org/sqlite, pure
+// Go): WAL mode, one writer connection, a pool of read-only readers, foreign
+// keys on, and the configured synchronous level.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/gamend-go/gamend/persistence"
+)
+
+// Options tunes the SQLite connection (API.md §11 SQLITE_*).
+type Options struct {
+	Synchronous    string // off | normal | full | extra (default full)
+	CacheSizeKB    int    // page cache per connection (default 200000)
+	BusyTimeoutMS  int    // default 15000
+	WALAutoCkpt    int    // pages (default 2000)
+	ReadConns      int    // read pool size (default max(4, GOMAXPROCS))
+	SkipMigrations bool
+}
+
+func (o *Options) defaults() {
+	if o.Synchronous == "" {
+		o.Synchronous = "full"
+	}
+	if o.CacheSizeKB == 0 {
+		o.CacheSizeKB = 200000
+	}
+	if o.BusyTimeoutMS == 0 {
+		o.BusyTimeoutMS = 15000
+	}
+	if o.WALAutoCkpt == 0 {
+		o.WALAutoCkpt = 2000
+	}
+	if o.ReadConns == 0 {
+		o.ReadConns = max(4, runtime.GOMAXPROCS(0))
+	}
+}
+
+// Open opens (creating if needed) the database file at path, creates its
+// directory, and runs the embedded migrations unless opts.SkipMigrations.
+func Open(ctx context.Context, path string, opts Options) (*persistence.DB, error) {
+	opts.defaults()
+	if dir := filepath.Dir(path); dir != "" && dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("sqlite: create %s: %w", dir, err)
+		}
+	}
+	common := url.Values{}
+	common.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeoutMS))
+	common.Add("_pragma", "foreign_keys(1)")
+	common.Add("_pragma", fmt.Sprintf("cache_size(-%d)", opts.CacheSizeKB))
+	common.Add("_time_format", "sqlite")
+
+	w := cloneValues(common)
+	w.Add("_pragma", "journal_mode(WAL)")
+	w.Add("_pragma", "synchronous("+strings.ToUpper(opts.Synchronous)+")")
+	w.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", opts.WALAutoCkpt))
+	w.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite", path+"?"+w.Encode())
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	// Open the writer first so the file exists in WAL mode before readers.
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	r := cloneValues(common)
+	r.Add("_pragma", "query_only(1)")
+	read, err := sql.Open("sqlite", path+"?"+r.Encode())
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(opts.ReadConns)
+	read.SetMaxIdleConns(opts.ReadConns)
+	read.SetConnMaxIdleTime(0)
+
+	db := persistence.New(Dialect{}, read, write)
+	if !opts.SkipMigrations {
+		if _, err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// Dialect is the SQLite SQL dialect.
+type Dialect struct{}
+
+// Name implements persistence.Dialect.
+func (Dialect) Name() string { return "sqlite" }
+
+// Placeholder implements persistence.Dialect (SQLite binds `?` in order).
+func (Dialect) Placeholder(int) string { return "?" }
+
+// JSONField implements persistence.Dialect.
+func (Dialect) JSONField(col string) string { return "CAST((" + col + " ->> ?) AS TEXT)" }
+
+func code(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+// UniqueViolation implements persistence.Dialect. The detail is the
+// "table.col, table.col" list from SQLite's message.
+func (Dialect) UniqueViolation(err error) (string, bool) {
+	c := code(err)
+	if c != sqlite3.SQLITE_CONSTRAINT_UNIQUE && c != sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+		return "", false
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "constraint failed: "); i >= 0 {
+		detail := msg[i+len("constraint failed: "):]
+		if j := strings.Index(detail, " ("); j >= 0 {
+			detail = detail[:j]
+		}
+		return detail, true
+	}
+	return "", true
+}
+
+// ForeignKeyViolation implements persistence.Dialect.
+func (Dialect) ForeignKeyViolation(err error) bool {
+	return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// Retryable implements persistence.Dialect.
+func (Dialect) Retryable(err error) bool {
+	c := code(err) & 0xff
+	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+}

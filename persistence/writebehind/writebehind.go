@@ -1,0 +1,380 @@
+// Package writebehind is the durable write path of Gamend-Go: actors and
+// services queue persistence operations, a flusher batches them into one
+// transaction (group commit), and each operation is acknowledged only after
+// the transaction that holds it has committed.
+//
+// Guarantees:
+//   - Durability: Do returns nil only after COMMIT succeeded, so an
+//     acknowledged write survives a crash (kill -9) of the process.
+//   - Isolation of failures: an op that returns an error (or panics) fails
+//     alone; the batch is retried without it, each op under a savepoint, and
+//     the others commit.
+//   - Ordering: ops submitted with the same key run in submission order
+//     (keys are pinned to one flusher shard; each shard is FIFO).
+//   - Shutdown: Close stops intake, drains everything queued, then returns.
+//
+// Ops must be re-runnable: a batch that is retried runs an op again inside a
+// fresh transaction, so an op may only touch the transaction and variables
+// it owns (results it writes are overwritten by the final run).
+package writebehind
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gamend-go/gamend/persistence"
+)
+
+// Op is one unit of work run inside a group-commit transaction.
+type Op func(ctx context.Context, tx *persistence.Tx) error
+
+// Options configures a Queue.
+type Options struct {
+	// MaxBatch is the most ops one transaction holds (default 256).
+	MaxBatch int
+	// MaxDelay is how long a flusher waits for more ops after the first one
+	// of a batch arrived, when the batch is not yet full (default 500µs; 0
+	// means only what is already queued is batched).
+	MaxDelay time.Duration
+	// QueueSize bounds each shard's queue; Submit blocks when it is full.
+	QueueSize int
+	// Shards is the number of concurrent flushers (default 1; SQLite must
+	// use 1 since it has one writer).
+	Shards int
+	// OpTimeout bounds one transaction attempt (default 15s).
+	OpTimeout time.Duration
+	Logger    *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 256
+	}
+	if o.MaxDelay < 0 {
+		o.MaxDelay = 0
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 8192
+	}
+	if o.Shards <= 0 {
+		o.Shards = 1
+	}
+	if o.OpTimeout <= 0 {
+		o.OpTimeout = 15 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Stats are cumulative counters of a Queue.
+type Stats struct {
+	Ops, Failed, Batches, Retries uint64
+}
+
+// Queue batches ops into group commits.
+type Queue struct {
+	db     *persistence.DB
+	opts   Options
+	seed   maphash.Seed
+	shards []chan *pending
+	mu     sync.RWMutex
+	closed bool
+	wg     sync.WaitGroup
+
+	ops, failed, batches, retries atomic.Uint64
+}
+
+const (
+	stateQueued int32 = iota
+	stateRunning
+	stateCancelled
+)
+
+type pending struct {
+	op    Op
+	state atomic.Int32
+	err   error
+	done  chan struct{}
+	cb    func(error)
+}
+
+// Pending is an op that was submitted and will be acknowledged.
+type Pending struct{ p *pending }
+
+// Done is closed when the op was committed or failed.
+func (p Pending) Done() <-chan struct{} { return p.p.done }
+
+// Err is the op's outcome; valid after Done is closed.
+func (p Pending) Err() error { return p.p.err }
+
+// Wait blocks until the op is acknowledged and returns its error.
+func (p Pending) Wait() error { <-p.p.done; return p.p.err }
+
+// New starts a queue writing to db.
+func New(db *persistence.DB, opts Options) *Queue {
+	opts.defaults()
+	q := &Queue{db: db, opts: opts, seed: maphash.MakeSeed()}
+	q.shards = make([]chan *pending, opts.Shards)
+	for i := range q.shards {
+		ch := make(chan *pending, opts.QueueSize)
+		q.shards[i] = ch
+		q.wg.Add(1)
+		go q.flusher(ch)
+	}
+	return q
+}
+
+// DB returns the database the queue writes to.
+func (q *Queue) DB() *persistence.DB { return q.db }
+
+// Stats returns cumulative counters.
+func (q *Queue) Stats() Stats {
+	return Stats{Ops: q.ops.Load(), Failed: q.failed.Load(), Batches: q.batches.Load(), Retries: q.retries.Load()}
+}
+
+// Submit queues op under key and returns immediately. Ops with the same key
+// run in submission order. After Close it returns an already-failed Pending
+// with persistence.ErrClosed.
+func (q *Queue) Submit(key string, op Op) Pending {
+	p := &pending{op: op, done: make(chan struct{})}
+	q.enqueue(key, p)
+	return Pending{p}
+}
+
+// SubmitFunc queues op under key like Submit and calls cb with the op's
+// outcome once it is acknowledged. cb runs on the flusher goroutine and must
+// not block (sending to an actor mailbox is the intended use).
+func (q *Queue) SubmitFunc(key string, op Op, cb func(error)) {
+	q.enqueue(key, &pending{op: op, done: make(chan struct{}), cb: cb})
+}
+
+func (q *Queue) enqueue(key string, p *pending) {
+	q.mu.RLock()
+	if q.closed {
+		q.mu.RUnlock()
+		q.ack(p, persistence.ErrClosed)
+		return
+	}
+	q.shards[q.shard(key)] <- p
+	q.mu.RUnlock()
+}
+
+// Do submits op and waits for its acknowledgement. If ctx ends while the op
+// is still queued it is withdrawn and ctx's error returned; once the op has
+// started, Do waits for the transaction's outcome so the answer is exact.
+func (q *Queue) Do(ctx context.Context, key string, op Op) error {
+	pd := q.Submit(key, op)
+	select {
+	case <-pd.p.done:
+		return pd.p.err
+	case <-ctx.Done():
+		if pd.p.state.CompareAndSwap(stateQueued, stateCancelled) {
+			return ctx.Err()
+		}
+		<-pd.p.done
+		return pd.p.err
+	}
+}
+
+func (q *Queue) shard(key string) int {
+	if len(q.shards) == 1 {
+		return 0
+	}
+	return int(maphash.String(q.seed, key) % uint64(len(q.shards)))
+}
+
+// Close stops intake, waits until every queued op is acknowledged, and
+// returns. ctx bounds the wait.
+func (q *Queue) Close(ctx context.Context) error {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return nil
+	}
+	q.closed = true
+	for _, ch := range q.shards {
+		close(ch)
+	}
+	q.mu.Unlock()
+	done := make(chan struct{})
+	go func() { q.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("writebehind: drain: %w", ctx.Err())
+	}
+}
+
+func (q *Queue) flusher(ch chan *pending) {
+	defer q.wg.Done()
+	batch := make([]*pending, 0, q.opts.MaxBatch)
+	var timer *time.Timer
+	for {
+		first, ok := <-ch
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], first)
+		open := q.fill(ch, &batch)
+		if open && len(batch) < q.opts.MaxBatch && q.opts.MaxDelay > 0 {
+			if timer == nil {
+				timer = time.NewTimer(q.opts.MaxDelay)
+			} else {
+				timer.Reset(q.opts.MaxDelay)
+			}
+		wait:
+			for len(batch) < q.opts.MaxBatch {
+				select {
+				case p, ok := <-ch:
+					if !ok {
+						open = false
+						break wait
+					}
+					batch = append(batch, p)
+					open = q.fill(ch, &batch)
+				case <-timer.C:
+					break wait
+				}
+			}
+			timer.Stop()
+		}
+		q.flush(batch)
+		clear(batch)
+		if !open {
+			return // closed and fully drained
+		}
+	}
+}
+
+// fill moves already-queued ops into batch without blocking; it reports
+// whether the channel is still open.
+func (q *Queue) fill(ch chan *pending, batch *[]*pending) bool {
+	for len(*batch) < q.opts.MaxBatch {
+		select {
+		case p, ok := <-ch:
+			if !ok {
+				return false
+			}
+			*batch = append(*batch, p)
+		default:
+			return true
+		}
+	}
+	return true
+}
+
+// flush commits a batch: first optimistically without savepoints; if an op
+// fails, that op is failed alone and the rest re-run with a savepoint each.
+// Transient errors (lock contention) retry the whole batch with back-off.
+func (q *Queue) flush(batch []*pending) {
+	live := batch[:0:0]
+	for _, p := range batch {
+		if p.state.CompareAndSwap(stateQueued, stateRunning) {
+			live = append(live, p)
+		} else {
+			q.ack(p, context.Canceled)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	q.batches.Add(1)
+	savepoints := false
+	backoff := 2 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		errs, failedAt, err := q.attempt(live, savepoints)
+		switch {
+		case err == nil:
+			for i, p := range live {
+				q.ack(p, errs[i])
+			}
+			return
+		case failedAt >= 0:
+			// One op failed without savepoints: fail it alone, retry the rest
+			// with savepoints so no further op can poison the batch.
+			q.ack(live[failedAt], errs[failedAt])
+			live = append(live[:failedAt:failedAt], live[failedAt+1:]...)
+			if len(live) == 0 {
+				return
+			}
+			savepoints = true
+			q.retries.Add(1)
+		case q.db.Dialect().Retryable(err) && attempt < 8:
+			q.retries.Add(1)
+			time.Sleep(backoff)
+			backoff *= 2
+		default:
+			q.opts.Logger.Error("write-behind batch failed", "ops", len(live), "err", err)
+			for _, p := range live {
+				q.ack(p, err)
+			}
+			return
+		}
+	}
+}
+
+// attempt runs one transaction over ops. It returns per-op errors, the index
+// of the op that aborted a savepoint-less attempt (or -1), and the error that
+// prevented the commit (nil when committed).
+func (q *Queue) attempt(ops []*pending, savepoints bool) ([]error, int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), q.opts.OpTimeout)
+	defer cancel()
+	errs := make([]error, len(ops))
+	tx, err := q.db.Begin(ctx)
+	if err != nil {
+		return errs, -1, err
+	}
+	for i, p := range ops {
+		if savepoints {
+			err := tx.Savepoint(ctx, func() error { return run(ctx, tx, p.op) })
+			if err != nil {
+				errs[i] = err
+				if ctx.Err() != nil {
+					_ = tx.Rollback()
+					return errs, -1, ctx.Err()
+				}
+			}
+			continue
+		}
+		if err := run(ctx, tx, p.op); err != nil {
+			_ = tx.Rollback()
+			errs[i] = err
+			if ctx.Err() != nil || q.db.Dialect().Retryable(err) {
+				return errs, -1, err
+			}
+			return errs, i, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return errs, -1, err
+	}
+	return errs, -1, nil
+}
+
+func run(ctx context.Context, tx *persistence.Tx, op Op) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("writebehind: op panicked: %v", r)
+		}
+	}()
+	return op(ctx, tx)
+}
+
+func (q *Queue) ack(p *pending, err error) {
+	q.ops.Add(1)
+	if err != nil {
+		q.failed.Add(1)
+	}
+	p.err = err
+	close(p.done)
+	if p.cb != nil {
+		p.cb(err)
+	}
+}
