@@ -1,0 +1,185 @@
+package rest
+
+import (
+	"net/netip"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+)
+
+// localClientIP is the fiber Locals key of the resolved client address.
+const localClientIP = "gamend.client_ip"
+
+// RealIP returns the client address resolved by the middleware.
+func RealIP(c *fiber.Ctx) netip.Addr {
+	if a, ok := c.Locals(localClientIP).(netip.Addr); ok {
+		return a
+	}
+	a, _ := netip.ParseAddr(c.Context().RemoteIP().String())
+	return a
+}
+
+func (s *Server) useMiddleware() {
+	app := s.App
+	app.Use(requestid.New(requestid.Config{Header: fiber.HeaderXRequestID}))
+	app.Use(s.recoverAndLog)
+	app.Use(s.resolveClientIP)
+	app.Use(cors.New(cors.Config{
+		AllowOriginsFunc: func(origin string) bool { return s.opts.Origins == nil || s.opts.Origins.Match(origin) },
+		AllowMethods:     "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+		AllowHeaders:     "content-type,authorization",
+		AllowCredentials: true,
+		ExposeHeaders:    "x-request-time",
+	}))
+	app.Use(s.rateLimit())
+	app.Use(checkAccept)
+}
+
+// recoverAndLog turns panics into a generic 500 (details only in the log)
+// and writes the access log line with the request duration.
+func (s *Server) recoverAndLog(c *fiber.Ctx) (err error) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in HTTP handler", "panic", r, "method", c.Method(), "path", c.Path(),
+				"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "stack", string(debug.Stack()))
+			err = writeError(c, ErrInternal)
+		}
+		elapsed := time.Since(start)
+		c.Set("x-request-time", strconv.FormatInt(elapsed.Microseconds(), 10)+"us")
+		// Never log query strings: socket tokens travel there.
+		s.log.Log(c.UserContext(), s.opts.AccessLogLevel, "request",
+			"method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
+			"duration_us", elapsed.Microseconds(), "ip", RealIP(c).String(),
+			"request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+	}()
+	return c.Next()
+}
+
+func (s *Server) resolveClientIP(c *fiber.Ctx) error {
+	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	ip := ClientIP(peer, s.opts.TrustedProxies, c.Get("CF-Connecting-IP"), c.Get("Fly-Client-IP"), c.Get(fiber.HeaderXForwardedFor))
+	c.Locals(localClientIP, ip)
+	return c.Next()
+}
+
+// Bucket is the rate-limit bucket a path falls in (API.md §7).
+type Bucket int
+
+// Buckets.
+const (
+	BucketNone Bucket = iota
+	BucketGeneral
+	BucketAuth
+)
+
+// BucketFor classifies a request path: the auth bucket holds sign-in,
+// sign-up, refresh and OAuth routes; health checks, metrics, static files
+// and the socket endpoint are exempt; everything else is general.
+func BucketFor(path string) Bucket {
+	switch {
+	case path == "/health" || path == "/api/v1/health" || path == "/metrics" ||
+		strings.HasPrefix(path, "/assets/") || strings.HasPrefix(path, "/socket/") || path == "/favicon.ico":
+		return BucketNone
+	case strings.HasPrefix(path, "/api/v1/auth/") || strings.HasPrefix(path, "/auth/") ||
+		strings.HasPrefix(path, "/users/log-in") || strings.HasPrefix(path, "/users/register"):
+		return BucketAuth
+	case strings.HasPrefix(path, "/api/v1/"):
+		seg := strings.TrimPrefix(path, "/api/v1/")
+		if i := strings.IndexByte(seg, '/'); i >= 0 {
+			seg = seg[:i]
+		}
+		if seg == "login" || seg == "register" || seg == "refresh" {
+			return BucketAuth
+		}
+	}
+	return BucketGeneral
+}
+
+func (s *Server) rateLimit() fiber.Handler {
+	rl := s.opts.RateLimit
+	reached := func(c *fiber.Ctx) error {
+		if strings.HasPrefix(c.Path(), "/api/") {
+			return writeError(c, ErrTooMany)
+		}
+		c.Status(fiber.StatusTooManyRequests).Type("html")
+		return c.SendString("<!doctype html><title>Too Many Requests</title><h1>Too Many Requests</h1><p>Please slow down and try again shortly.</p>")
+	}
+	key := func(c *fiber.Ctx) string { return RealIP(c).String() }
+	general := limiter.New(limiter.Config{Max: rl.GeneralLimit, Expiration: rl.GeneralWindow, KeyGenerator: key, LimitReached: reached, Storage: rl.Storage})
+	auth := limiter.New(limiter.Config{Max: rl.AuthLimit, Expiration: rl.AuthWindow, KeyGenerator: func(c *fiber.Ctx) string { return "auth:" + key(c) }, LimitReached: reached, Storage: rl.Storage})
+	return func(c *fiber.Ctx) error {
+		if c.Method() == fiber.MethodOptions {
+			return c.Next()
+		}
+		switch BucketFor(c.Path()) {
+		case BucketAuth:
+			return auth(c)
+		case BucketGeneral:
+			return general(c)
+		}
+		return c.Next()
+	}
+}
+
+// checkAccept answers 406 on /api routes when the Accept header excludes
+// JSON; no Accept header is fine.
+func checkAccept(c *fiber.Ctx) error {
+	accept := c.Get(fiber.HeaderAccept)
+	if accept == "" || !strings.HasPrefix(c.Path(), "/api/") || acceptsJSON(accept) {
+		return c.Next()
+	}
+	return writeError(c, ErrNotAccept)
+}
+
+func acceptsJSON(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		fields := strings.Split(part, ";")
+		mt := strings.ToLower(strings.TrimSpace(fields[0]))
+		zero := false
+		for _, p := range fields[1:] {
+			if kv := strings.TrimSpace(p); kv == "q=0" || kv == "q=0.0" || kv == "q=0.00" || kv == "q=0.000" {
+				zero = true
+			}
+		}
+		if zero {
+			continue
+		}
+		if mt == "*/*" || mt == "application/*" || mt == "application/json" || strings.HasSuffix(mt, "+json") {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError writes a contract error body from fiber middleware.
+func writeError(c *fiber.Ctx, e *Error) error {
+	return c.Status(e.Status).JSON(e.Body)
+}
+
+// errorHandler is fiber's last resort: unknown routes, oversized bodies,
+// and errors returned by plain fiber handlers.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	if e, ok := err.(*Error); ok {
+		return writeError(c, e)
+	}
+	if fe, ok := err.(*fiber.Error); ok {
+		switch fe.Code {
+		case fiber.StatusNotFound, fiber.StatusMethodNotAllowed:
+			return writeError(c, ErrNotFound)
+		case fiber.StatusRequestEntityTooLarge:
+			return writeError(c, ErrTooLarge)
+		case fiber.StatusInternalServerError:
+		default:
+			return writeError(c, ErrDetail(fe.Code))
+		}
+	}
+	s.log.Error("unhandled HTTP error", "err", err, "path", c.Path(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+	return writeError(c, ErrInternal)
+}

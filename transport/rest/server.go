@@ -1,0 +1,122 @@
+package rest
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/gofiber/fiber/v2"
+)
+
+// OriginMatcher decides whether a browser Origin may use the API
+// (config.Origins implements it).
+type OriginMatcher interface {
+	Match(origin string) bool
+}
+
+// RateLimits are the per-IP HTTP limits (API.md §7).
+type RateLimits struct {
+	GeneralLimit  int
+	GeneralWindow time.Duration
+	AuthLimit     int
+	AuthWindow    time.Duration
+	// Storage shares counters between nodes (redis backend); nil keeps
+	// them in this process.
+	Storage fiber.Storage
+}
+
+// Options configures the HTTP edge.
+type Options struct {
+	Logger         *slog.Logger
+	AccessLogLevel slog.Level
+	Version        string
+	MaxBodyBytes   int
+	TrustedProxies []netip.Prefix
+	Origins        OriginMatcher
+	RateLimit      RateLimits
+	MaxPageSize    int
+	// OpenAPIEnabled gates /api/openapi and /api/docs (read per request).
+	OpenAPIEnabled func() bool
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.MaxPageSize <= 0 {
+		o.MaxPageSize = 100
+	}
+	if o.RateLimit.GeneralLimit <= 0 {
+		o.RateLimit.GeneralLimit, o.RateLimit.GeneralWindow = 240, time.Minute
+	}
+	if o.RateLimit.AuthLimit <= 0 {
+		o.RateLimit.AuthLimit, o.RateLimit.AuthWindow = 10, time.Minute
+	}
+	if o.OpenAPIEnabled == nil {
+		o.OpenAPIEnabled = func() bool { return true }
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+}
+
+// Server is the fiber app plus the huma API describing it.
+type Server struct {
+	App  *fiber.App
+	API  huma.API
+	opts Options
+	log  *slog.Logger
+}
+
+// New builds the HTTP server with its middleware, the OpenAPI routes and
+// the health endpoint. Feature handlers register on s.API afterwards.
+func New(opts Options) *Server {
+	opts.defaults()
+	s := &Server{opts: opts, log: opts.Logger}
+	s.App = fiber.New(fiber.Config{
+		AppName:               "gamend",
+		BodyLimit:             opts.MaxBodyBytes,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+		Network:               "tcp",
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ReadBufferSize:        8192,
+	})
+	s.useMiddleware()
+
+	cfg := huma.DefaultConfig("Gamend-Go API", opts.Version)
+	cfg.Info.Description = "REST API of Gamend-Go, wire-compatible with Gamend (API.md). Realtime events use Phoenix Channels on /socket/websocket."
+	cfg.OpenAPIPath, cfg.DocsPath, cfg.SchemasPath = "", "", ""
+	cfg.CreateHooks = nil // no "$schema" links injected into bodies
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"authorization": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
+	}
+	s.API = humafiber.New(s.App, cfg)
+	s.registerOpenAPI()
+	s.registerHealth()
+	return s
+}
+
+// Options returns the options the server was built with.
+func (s *Server) Options() Options { return s.opts }
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.App.Listener(ln) }
+
+// Shutdown stops accepting, waits for in-flight requests (bounded by ctx).
+func (s *Server) Shutdown(ctx context.Context) error { return s.App.ShutdownWithContext(ctx) }
+
+// Finish registers the catch-all 404 after every feature route; call it
+// once, after all handlers are registered.
+func (s *Server) Finish() {
+	s.App.Use(func(c *fiber.Ctx) error { return writeError(c, ErrNotFound) })
+}
