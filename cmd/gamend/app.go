@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gamend-go/gamend/actors/registry"
+	"github.com/gamend-go/gamend/auth"
 	"github.com/gamend-go/gamend/config"
 	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/postgres"
@@ -30,6 +31,7 @@ type app struct {
 	reg      *registry.Registry
 	http     *rest.Server
 	ln       net.Listener
+	auth     *auth.Service
 }
 
 func openDB(ctx context.Context, cfg *config.Config) (*persistence.DB, error) {

@@ -1,7 +1,24 @@
 package main
 
+import (
+	"github.com/gamend-go/gamend/auth"
+)
+
 // registerKinds registers every entity kind with the registry.
 func registerKinds(a *app) {}
 
-// mount registers every feature's HTTP routes.
-func mount(a *app) {}
+// mount builds the services and registers every feature's HTTP routes.
+func mount(a *app) {
+	cfg := a.cfg
+	a.auth = auth.NewService(a.queue, auth.NewTokens(cfg.JWTSecret()), auth.Options{
+		MinPasswordLength: cfg.Auth.MinPasswordLength,
+		RequireActivation: cfg.Auth.RequireAccountActivation,
+		DeviceAuthEnabled: func() bool { return cfg.Auth.DeviceAuthEnabled },
+		MinUsername:       cfg.Limits.MinUsername,
+		MaxUsername:       cfg.Limits.MaxUsername,
+		MaxEmail:          cfg.Limits.MaxEmail,
+		MaxDeviceID:       cfg.Limits.MaxDeviceID,
+		MaxDisplayName:    cfg.Limits.MaxDisplayName,
+	})
+	a.http.MountAuth(a.auth)
+}

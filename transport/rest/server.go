@@ -10,6 +10,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/gamend-go/gamend/auth"
 )
 
 // OriginMatcher decides whether a browser Origin may use the API
@@ -73,6 +75,7 @@ type Server struct {
 	API  huma.API
 	opts Options
 	log  *slog.Logger
+	auth *auth.Service
 }
 
 // New builds the HTTP server with its middleware, the OpenAPI routes and
@@ -101,6 +104,7 @@ func New(opts Options) *Server {
 		"authorization": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}
 	s.API = humafiber.New(s.App, cfg)
+	s.API.UseMiddleware(s.authMiddleware)
 	s.registerOpenAPI()
 	s.registerHealth()
 	return s

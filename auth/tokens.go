@@ -1,0 +1,118 @@
+package auth
+
+import (
+
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// Token types (the typ claim).
+const (
+	TypeAccess  = "access"
+	TypeRefresh = "refresh"
+)
+
+// Token lifetimes and the fixed issuer/audience of API.md §2.1.
+const (
+	AccessTTL  = 15 * time.Minute
+	RefreshTTL = 30 * 24 * time.Hour
+	Issuer     = "game_server"
+	Audience   = "game_server"
+)
+
+// Claims are exactly the claims Gamend's tokens carry.
+type Claims struct {
+	Type         string `json:"typ"`
+	TokenVersion *int   `json:"tv"`
+	jwt.RegisteredClaims
+}
+
+// TokenPair is the login/refresh answer (wrapped in {"data":…} on the wire).
+type TokenPair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	ExpiresIn    int    `json:"expires_in"`
+	UserID       string `json:"user_id"`
+}
+
+// Tokens signs and verifies HS512 JWTs with one secret.
+type Tokens struct {
+	secret []byte
+	now    func() time.Time
+	parser *jwt.Parser
+}
+
+// NewTokens returns a signer/verifier for secret (GUARDIAN_SECRET_KEY, or
+// SECRET_KEY_BASE).
+func NewTokens(secret []byte) *Tokens {
+	t := &Tokens{secret: secret, now: time.Now}
+	t.parser = jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS512.Alg()}),
+		jwt.WithAudience(Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(func() time.Time { return t.now() }),
+	)
+	return t
+}
+
+// Sign issues a token of the given type for user id at token version tv.
+func (t *Tokens) Sign(typ, userID string, tv int) (string, error) {
+	now := t.now().Truncate(time.Second)
+	ttl := AccessTTL
+	if typ == TypeRefresh {
+		ttl = RefreshTTL
+	}
+	c := Claims{
+		Type:         typ,
+		TokenVersion: &tv,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    Issuer,
+			Audience:  jwt.ClaimStrings{Audience},
+			Subject:   userID,
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now.Add(-time.Second)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			ID:        uuid.NewString(),
+		},
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS512, c).SignedString(t.secret)
+}
+
+// Pair issues an access and a refresh token.
+func (t *Tokens) Pair(userID string, tv int) (TokenPair, error) {
+	access, err := t.Sign(TypeAccess, userID, tv)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	refresh, err := t.Sign(TypeRefresh, userID, tv)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	return TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresIn: int(AccessTTL / time.Second), UserID: userID}, nil
+}
+
+// Parse verifies signature, algorithm (HS512 only), audience, exp and nbf,
+// and that the typ claim equals typ; it does not look the user up. Every
+// failure wraps ErrTokenInvalid.
+func (t *Tokens) Parse(token, typ string) (*Claims, error) {
+	var c Claims
+	if _, err := t.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.secret, nil }); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTokenInvalid, err)
+	}
+	if c.Type != typ {
+		return nil, fmt.Errorf("%w: token type %q, want %q", ErrTokenInvalid, c.Type, typ)
+	}
+	if c.TokenVersion == nil {
+		return nil, fmt.Errorf("%w: no tv claim", ErrTokenInvalid)
+	}
+	if c.Subject == "" {
+		return nil, fmt.Errorf("%w: no subject", ErrTokenInvalid)
+	}
+	return &c, nil
+}
+
+
