@@ -1,7 +1,6 @@
 package auth
 
 import (
-
 	"fmt"
 	"time"
 
@@ -114,5 +113,3 @@ func (t *Tokens) Parse(token, typ string) (*Claims, error) {
 	}
 	return &c, nil
 }
-
-

@@ -19,7 +19,9 @@ type UniqueError struct {
 	Err    error
 }
 
-func (e *UniqueError) Error() string { return fmt.Sprintf("unique violation (%s): %v", e.Detail, e.Err) }
+func (e *UniqueError) Error() string {
+	return fmt.Sprintf("unique violation (%s): %v", e.Detail, e.Err)
+}
 func (e *UniqueError) Unwrap() error { return e.Err }
 
 // NotFound maps sql.ErrNoRows to ErrNotFound and returns other errors as is.
