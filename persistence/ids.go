@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,3 +43,11 @@ func JSON(v any) (string, error) {
 	}
 	return string(b), nil
 }
+
+// EscapeLike escapes the LIKE wildcards % and _ (and the escape character)
+// with a backslash; use it with `LIKE ? ESCAPE '\'`.
+func EscapeLike(s string) string {
+	return likeEscaper.Replace(s)
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

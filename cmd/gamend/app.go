@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gamend-go/gamend/actors/notifications"
 	"github.com/gamend-go/gamend/actors/registry"
 	"github.com/gamend-go/gamend/auth"
 	"github.com/gamend-go/gamend/config"
@@ -32,6 +33,8 @@ type app struct {
 	http     *rest.Server
 	ln       net.Listener
 	auth     *auth.Service
+
+	notifications *notifications.Service
 }
 
 func openDB(ctx context.Context, cfg *config.Config) (*persistence.DB, error) {
@@ -60,7 +63,7 @@ func migrate(ctx context.Context, cfg *config.Config) int {
 }
 
 func serve(ctx context.Context, cfg *config.Config) int {
-	a, err := start(ctx, cfg)
+	a, err := start(ctx, cfg, nil)
 	if err != nil {
 		slog.Error("start-up failed", "err", err)
 		return 1
@@ -88,8 +91,8 @@ func serve(ctx context.Context, cfg *config.Config) int {
 }
 
 // start opens everything in dependency order; on error it closes what it
-// opened.
-func start(ctx context.Context, cfg *config.Config) (a *app, err error) {
+// opened. ln, when given, replaces listening on the configured port (tests).
+func start(ctx context.Context, cfg *config.Config, ln net.Listener) (a *app, err error) {
 	a = &app{cfg: cfg}
 	a.log, a.logClose = newLogger(cfg)
 	slog.SetDefault(a.log)
@@ -143,9 +146,12 @@ func start(ctx context.Context, cfg *config.Config) (a *app, err error) {
 	mount(a)
 	a.http.Finish()
 
-	addr := net.JoinHostPort("", strconv.Itoa(cfg.HTTP.Port))
-	if a.ln, err = net.Listen("tcp", addr); err != nil {
-		return a, fmt.Errorf("listen on %s: %w", addr, err)
+	a.ln = ln
+	if a.ln == nil {
+		addr := net.JoinHostPort("", strconv.Itoa(cfg.HTTP.Port))
+		if a.ln, err = net.Listen("tcp", addr); err != nil {
+			return a, fmt.Errorf("listen on %s: %w", addr, err)
+		}
 	}
 	return a, nil
 }

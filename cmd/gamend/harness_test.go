@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -165,5 +164,3 @@ func dialects(t *testing.T, fn func(t *testing.T, dialect string)) {
 		})
 	}
 }
-
-var _ = strings.Contains

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/gamend-go/gamend/actors/notifications"
 	"github.com/gamend-go/gamend/auth"
 )
 
@@ -21,4 +22,12 @@ func mount(a *app) {
 		MaxDisplayName:    cfg.Limits.MaxDisplayName,
 	})
 	a.http.MountAuth(a.auth)
+
+	a.notifications = notifications.New(a.queue, notifications.Limits{
+		MaxTitle:        cfg.Limits.MaxNotificationTitle,
+		MaxContent:      cfg.Limits.MaxNotificationContent,
+		MaxPerUser:      cfg.Limits.MaxNotificationsPerUser,
+		MaxMetadataSize: cfg.Limits.MaxMetadataSize,
+	})
+	a.http.MountNotifications(a.notifications)
 }

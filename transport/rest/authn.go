@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/gamend-go/gamend/auth"
+	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/users"
 )
 
@@ -134,3 +135,5 @@ func Op(method, path, id, summary, tag, authLevel string) huma.Operation {
 	}
 	return op
 }
+
+func validUUID(s string) bool { return persistence.ValidID(s) }

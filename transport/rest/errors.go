@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -105,8 +106,16 @@ func frameworkError(status int, msg string, errs ...error) huma.StatusError {
 		var d *huma.ErrorDetail
 		switch {
 		case errors.As(e, &d):
+			if f, ok := unmarshalField(d.Message); ok {
+				fields.Add(f, "is invalid")
+				continue
+			}
 			fields.Add(fieldName(d.Location), d.Message)
 		case e != nil:
+			if f, ok := unmarshalField(e.Error()); ok {
+				fields.Add(f, "is invalid")
+				continue
+			}
 			fields.Add("body", e.Error())
 		}
 	}
@@ -120,6 +129,25 @@ func frameworkError(status int, msg string, errs ...error) huma.StatusError {
 	}
 	code := strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_"))
 	return ErrMessage(status, code, msg)
+}
+
+var structFieldRE = regexp.MustCompile(`Go struct field (\S*) of type`)
+
+// unmarshalField extracts the JSON field of an encoding/json type error
+// ("cannot unmarshal string into Go struct field .metadata of type …").
+func unmarshalField(msg string) (string, bool) {
+	m := structFieldRE.FindStringSubmatch(msg)
+	if m == nil {
+		return "", false
+	}
+	f := m[1]
+	if i := strings.LastIndexByte(f, '.'); i >= 0 {
+		f = f[i+1:]
+	}
+	if f == "" {
+		return "body", true
+	}
+	return f, true
 }
 
 // fieldName turns huma locations ("body.email", "query.page",

@@ -1,0 +1,126 @@
+package notifications_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/gamend-go/gamend/actors/notifications"
+	"github.com/gamend-go/gamend/persistence"
+	"github.com/gamend-go/gamend/persistence/persistencetest"
+	"github.com/gamend-go/gamend/persistence/writebehind"
+)
+
+type recorder struct {
+	mu  sync.Mutex
+	got []notifications.Notification
+}
+
+func (r *recorder) NotificationCreated(n notifications.Notification) {
+	r.mu.Lock()
+	r.got = append(r.got, n)
+	r.mu.Unlock()
+}
+
+func newUser(t *testing.T, db *persistence.DB, name string) string {
+	t.Helper()
+	id, now := persistence.NewID(), persistence.Now()
+	if _, err := db.Exec(context.Background(), `INSERT INTO users (id, username, display_name, inserted_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+		id, name, name, now, now); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestSystemNotificationsCountRetractAndPush(t *testing.T) {
+	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
+		ctx := context.Background()
+		q := writebehind.New(tg.DB, writebehind.Options{})
+		defer q.Close(ctx)
+		svc := notifications.New(q, notifications.Limits{})
+		rec := &recorder{}
+		svc.SetPusher(rec)
+		alice, bob := newUser(t, tg.DB, "alice"), newUser(t, tg.DB, "bob")
+
+		// Chat notifications count messages in one row per chat.
+		for range 3 {
+			if _, err := svc.CreateCounting(ctx, notifications.ChatFriend(bob)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, total, err := svc.List(ctx, bob, 10, 0)
+		if err != nil || total != 1 || list[0].Metadata["message_count"] != float64(3) || list[0].Metadata["type"] != "chat_friend" {
+			t.Fatalf("counting: total=%d list=%+v err=%v", total, list, err)
+		}
+		// Concurrent counting is atomic.
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Add(1)
+			go func() { defer wg.Done(); svc.CreateCounting(ctx, notifications.ChatGroup(bob, "g1", "Guild")) }()
+		}
+		wg.Wait()
+		n, _ := svc.Latest(ctx, bob, 50)
+		if len(n) != 2 || n[1].Metadata["message_count"] != float64(10) || n[1].Title != "New messages from Guild" {
+			t.Fatalf("concurrent counting: %+v", n)
+		}
+
+		// A friend request notification is retracted by its friendship id.
+		fr := notifications.FriendRequest(alice, "alice", bob, "f-1")
+		created, err := svc.Create(ctx, fr)
+		if err != nil || created.Title != "alice sent you a friend request" || created.SenderName != "alice" {
+			t.Fatalf("friend request: %+v %v", created, err)
+		}
+		if err := svc.RetractType(ctx, bob, notifications.TypeFriendRequest, "friendship_id", "f-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Get(ctx, bob, created.ID); err != notifications.ErrNotFound {
+			t.Fatalf("retracted notification still there: %v", err)
+		}
+		rec.mu.Lock()
+		pushed := len(rec.got)
+		rec.mu.Unlock()
+		if pushed != 3+10+1 {
+			t.Fatalf("pushed %d notifications, want 14", pushed)
+		}
+	})
+}
+
+func TestCatalogTitles(t *testing.T) {
+	g := notifications.GroupRef{ID: "g", Name: "Cool Guild"}
+	tests := []struct {
+		c          notifications.Create
+		title, typ string
+		metaKey    string
+		metaValue  any
+	}{
+		{notifications.FriendRequest("u1", "", "u2", "f"), "User #u1 sent you a friend request", "friend_request", "friendship_id", "f"},
+		{notifications.FriendAccepted("u2", "Bo", "u1", "f"), "Bo accepted your friend request", "friend_accepted", "friendship_id", "f"},
+		{notifications.FriendRejected("u2", "Bo", "u1", "f"), "Bo declined your friend request", "friend_rejected", "friendship_id", "f"},
+		{notifications.GroupInvite(g, "a", "Al", "b", "Bo"), "Invited to Cool Guild", "group_invite", "sender_name", "Al"},
+		{notifications.GroupInviteDeclined(g, "b", "Bo", "a", true), "Bo couldn't join Cool Guild — full", "group_invite_declined", "reason", "full"},
+		{notifications.GroupJoinRequestApproved(g, "a", "Al", "b"), "Approved to join Cool Guild", "group_join_request_approved", "admin_name", "Al"},
+		{notifications.GroupKicked(g, "a", "b"), "Removed from Cool Guild", "group_kicked", "group_name", "Cool Guild"},
+		{notifications.PartyInviteDeclined("p", "b", "Bo", "a", true), "Bo couldn't join — party full", "party_invite_declined", "reason", "party_full"},
+		{notifications.PartyKicked("p", "a", "b"), "Removed from party", "party_kicked", "party_id", "p"},
+		{notifications.LobbyKicked("l", "Arena", "a", "b"), "Removed from Arena", "lobby_kicked", "lobby_name", "Arena"},
+		{notifications.AchievementUnlocked("u", "ach", "first", "First!", true), "Secret achievement unlocked", "achievement_unlocked", "achievement_slug", "first"},
+		{notifications.ChatParty("u", "p"), "New message in party", "chat_party", "chat_type", "party"},
+	}
+	for _, tt := range tests {
+		if tt.c.Title != tt.title || tt.c.Metadata["type"] != tt.typ || tt.c.Metadata[tt.metaKey] != tt.metaValue || tt.c.Content != "" {
+			t.Errorf("%s: got title %q meta %v", tt.typ, tt.c.Title, tt.c.Metadata)
+		}
+	}
+	n := notifications.GroupNotify(g, "a", "b", "", "hi", map[string]any{"x": 1})
+	if n.Title != "Group Notification" || n.Metadata["group_id"] != "g" || n.Metadata["type"] != nil {
+		t.Errorf("group notify: %+v", n)
+	}
+	types := notifications.NewTypes()
+	if !types.Known("chat_lobby") || types.Known("bogus") {
+		t.Error("type registry")
+	}
+	types.Register("plugin_gift")
+	if !types.Known("plugin_gift") {
+		t.Error("plugin type")
+	}
+}
