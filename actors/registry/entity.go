@@ -22,12 +22,16 @@ var (
 	ErrStopped = errors.New("registry: stopped")
 	// ErrNoReply is returned when an entity dropped a deferred reply.
 	ErrNoReply = errors.New("registry: entity did not reply")
+	// ErrNotActive answers a request sent with if-active semantics to an
+	// entity that is not active.
+	ErrNotActive = errors.New("registry: entity not active")
 )
 
 func init() {
 	RegisterError("registry.panic", ErrPanic)
 	RegisterError("registry.unknown_kind", ErrUnknownKind)
 	RegisterError("registry.stopped", ErrStopped)
+	RegisterError("registry.not_active", ErrNotActive)
 }
 
 // Entity is the behaviour of one entity actor. Its methods run on the

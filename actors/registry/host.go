@@ -19,6 +19,7 @@ type call struct {
 	msg      any
 	reply    ReplyFunc
 	timer    bool // from Context.After: not activity, not re-routed
+	ifActive bool // deliver only to an existing activation
 }
 
 func (c *call) once() ReplyFunc {

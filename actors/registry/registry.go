@@ -64,6 +64,8 @@ type Registry struct {
 	gen     atomic.Uint64
 	members atomic.Pointer[[]Member]
 
+	nodeHandlers map[string]NodeHandler
+
 	replySeq  atomic.Uint64
 	routerPID *actor.PID
 	eventsPID *actor.PID
@@ -270,6 +272,17 @@ func (r *Registry) Send(kind, id string, msg any) error {
 	return err
 }
 
+// SendIfActive delivers msg to kind/id only if it is already active on its
+// owner (it never activates one); otherwise the message is dropped. Use it
+// for pushes to entities that only matter while alive (an offline user).
+func (r *Registry) SendIfActive(kind, id string, msg any) error {
+	if r.stopped.Load() {
+		return ErrStopped
+	}
+	_, err := r.route(&call{kind: kind, id: id, msg: msg, ifActive: true})
+	return err
+}
+
 // route delivers c to the owning member. For a remote request it returns a
 // cleanup that deregisters the reply process.
 func (r *Registry) route(c *call) (func(), error) {
@@ -305,6 +318,12 @@ func (r *Registry) deliverLocal(c *call) error {
 		return nil
 	}
 	sh.mu.RUnlock()
+	if c.ifActive {
+		if c.reply != nil {
+			c.reply(nil, ErrNotActive)
+		}
+		return nil
+	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e := sh.m[key]

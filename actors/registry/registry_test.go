@@ -259,3 +259,77 @@ func TestTwoNodesRemoteCall(t *testing.T) {
 		t.Fatal("unregistered message type crossed nodes")
 	}
 }
+
+func TestSendIfActiveNeverActivates(t *testing.T) {
+	db := counterDB(t)
+	a := newNode(t, db, time.Hour)
+	b := newNode(t, db, time.Hour, a.reg.Address())
+	waitFor(t, "both members", func() bool { return len(a.reg.Members()) == 2 && len(b.reg.Members()) == 2 })
+	for i := range 6 {
+		id := fmt.Sprint("ia", i)
+		if err := b.reg.SendIfActive("counter", id, Inc{By: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // a delivery would have activated by now
+	if a.activations.Load()+b.activations.Load() != 0 {
+		t.Fatal("SendIfActive activated an entity")
+	}
+	for i := range 6 {
+		id := fmt.Sprint("ia", i)
+		request(t, b.reg, id, Get{}) // activate on the owner
+		if err := b.reg.SendIfActive("counter", id, Inc{By: 2}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "if-active delivery", func() bool {
+			v, _ := b.reg.Request(context.Background(), "counter", id, Get{})
+			return v == 2
+		})
+	}
+}
+
+type NodePing struct{ N int }
+
+func init() { registry.RegisterMessage[NodePing]("test.NodePing") }
+
+func TestNodeHandlersAcrossNodes(t *testing.T) {
+	db := counterDB(t)
+	got := make(chan string, 16)
+	mk := func(seeds ...string) *registry.Registry {
+		q := writebehind.New(db, writebehind.Options{})
+		reg := registry.New(registry.Config{Store: q, HeartbeatInterval: 50 * time.Millisecond, Seeds: seeds})
+		reg.Register(registry.Kind{Name: "counter", New: func(id string) registry.Entity { return &counter{id: id, activations: &atomic.Int32{}} }})
+		reg.HandleNode("ping", func(msg any) {
+			if p, ok := msg.(NodePing); ok {
+				got <- fmt.Sprintf("%d", p.N)
+			}
+		})
+		if err := reg.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { reg.Stop(context.Background()); q.Close(context.Background()) })
+		return reg
+	}
+	a := mk()
+	b := mk(a.Address())
+	waitFor(t, "both members", func() bool { return len(a.Members()) == 2 && len(b.Members()) == 2 })
+	if err := b.SendNode(a.NodeID(), "ping", NodePing{N: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if v := <-got; v != "7" {
+		t.Fatalf("remote node handler got %s", v)
+	}
+	if err := a.BroadcastNodes("ping", NodePing{N: 9}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		select {
+		case v := <-got:
+			if v != "9" {
+				t.Fatalf("broadcast got %s", v)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("broadcast did not reach both nodes")
+		}
+	}
+}

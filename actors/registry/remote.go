@@ -15,7 +15,7 @@ func (r *Registry) sendRemote(owner Member, c *call) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &wire.Envelope{Kind: c.kind, Id: c.id, Type: typ, Payload: payload, Oneway: c.reply == nil}
+	env := &wire.Envelope{Kind: c.kind, Id: c.id, Type: typ, Payload: payload, Oneway: c.reply == nil, IfActive: c.ifActive}
 	var cleanup func()
 	if c.reply != nil {
 		rp := &replyProc{
@@ -85,7 +85,11 @@ func (r *Registry) onRouter(ac *actor.Context) {
 		}
 		return
 	}
-	if err := r.deliverLocal(&call{kind: env.Kind, id: env.Id, msg: msg, reply: reply}); err != nil && reply != nil {
+	if env.NodeHandler != "" {
+		r.handleNode(env.NodeHandler, msg)
+		return
+	}
+	if err := r.deliverLocal(&call{kind: env.Kind, id: env.Id, msg: msg, reply: reply, ifActive: env.IfActive}); err != nil && reply != nil {
 		reply(nil, err)
 	}
 }

@@ -44,8 +44,14 @@ type Envelope struct {
 	// reply_to names the reply process on the caller's node.
 	ReplyToAddress string `protobuf:"bytes,9,opt,name=reply_to_address,json=replyToAddress,proto3" json:"reply_to_address,omitempty"`
 	ReplyToId      string `protobuf:"bytes,10,opt,name=reply_to_id,json=replyToId,proto3" json:"reply_to_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// if_active delivers only to an entity that is already active (no
+	// activation); otherwise the message is dropped.
+	IfActive bool `protobuf:"varint,11,opt,name=if_active,json=ifActive,proto3" json:"if_active,omitempty"`
+	// node_handler, when set, addresses a node-level handler by name instead
+	// of an entity (kind and id are empty).
+	NodeHandler   string `protobuf:"bytes,12,opt,name=node_handler,json=nodeHandler,proto3" json:"node_handler,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Envelope) Reset() {
@@ -148,6 +154,20 @@ func (x *Envelope) GetReplyToId() string {
 	return ""
 }
 
+func (x *Envelope) GetIfActive() bool {
+	if x != nil {
+		return x.IfActive
+	}
+	return false
+}
+
+func (x *Envelope) GetNodeHandler() string {
+	if x != nil {
+		return x.NodeHandler
+	}
+	return ""
+}
+
 // NodeHello is the membership heartbeat nodes exchange.
 type NodeHello struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -223,7 +243,7 @@ var File_wire_proto protoreflect.FileDescriptor
 const file_wire_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"wire.proto\x12\vgamend.wire\"\xa7\x02\n" +
+	"wire.proto\x12\vgamend.wire\"\xe7\x02\n" +
 	"\bEnvelope\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
@@ -236,7 +256,9 @@ const file_wire_proto_rawDesc = "" +
 	"\x06oneway\x18\b \x01(\bR\x06oneway\x12(\n" +
 	"\x10reply_to_address\x18\t \x01(\tR\x0ereplyToAddress\x12\x1e\n" +
 	"\vreply_to_id\x18\n" +
-	" \x01(\tR\treplyToId\"j\n" +
+	" \x01(\tR\treplyToId\x12\x1b\n" +
+	"\tif_active\x18\v \x01(\bR\bifActive\x12!\n" +
+	"\fnode_handler\x18\f \x01(\tR\vnodeHandler\"j\n" +
 	"\tNodeHello\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x12\x14\n" +
