@@ -1,0 +1,77 @@
+// Command loadsocket opens many Phoenix Channels sockets against a
+// Gamend-Go (or upstream Gamend) server, joins a topic on each, holds them
+// while heartbeating like phoenix.js, and reports the connect+join rate,
+// latency percentiles and every failure by kind.
+//
+//	loadsocket -url ws://localhost:4000/socket/websocket -device-login -n 2000 -c 64 -duration 60s
+//
+// Token sources (one is required):
+//
+//	-token T          one access token for every socket (the server's
+//	                  LIMIT_MAX_SOCKETS_PER_USER must allow -n sockets)
+//	-tokens FILE      one token per line, used round-robin
+//	-device-login     sign in -users device users through
+//	                  POST /api/v1/login/device (raise the server's
+//	                  RATE_LIMIT_HTTP_AUTH_LIMIT first: it is 10/min/IP)
+//
+// Probes measure push latency: -probe-rate round trips per second, spread
+// over the sockets, either heartbeats (the default) or, with -probe-event,
+// a client push on the joined topic answered by phx_reply (each counts
+// against the server's per-user push budget, 60 per 10 s).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("loadsocket", flag.ContinueOnError)
+	o := options{}
+	fs.StringVar(&o.URL, "url", "ws://localhost:4000/socket/websocket", "socket URL (vsn and token are appended)")
+	fs.StringVar(&o.API, "api", "", "HTTP base for -device-login (default: derived from -url)")
+	fs.StringVar(&o.Token, "token", "", "one access token for every socket")
+	fs.StringVar(&o.TokensFile, "tokens", "", "file with one access token per line")
+	fs.BoolVar(&o.DeviceLogin, "device-login", false, "create/sign in device users for tokens")
+	fs.IntVar(&o.Users, "users", 0, "distinct users for -device-login (default -n)")
+	fs.StringVar(&o.DevicePrefix, "device-prefix", "loadsocket", "device id prefix for -device-login")
+	fs.IntVar(&o.N, "n", 100, "sockets to open")
+	fs.IntVar(&o.Concurrency, "c", 32, "connects in flight")
+	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long to hold the sockets after the last one joined")
+	fs.StringVar(&o.Topic, "topic", "user:{user}", "topic to join; {user} is the token's user id, {i} the socket index")
+	fs.BoolVar(&o.Deflate, "deflate", true, "offer permessage-deflate")
+	fs.DurationVar(&o.Heartbeat, "heartbeat", 30*time.Second, "heartbeat interval per socket (0 = none)")
+	fs.Float64Var(&o.ProbeRate, "probe-rate", 50, "latency probes per second over all sockets (0 = none)")
+	fs.StringVar(&o.ProbeEvent, "probe-event", "", "probe with this client push on the joined topic instead of heartbeats")
+	fs.StringVar(&o.ProbePayload, "probe-payload", "{}", "JSON payload of -probe-event")
+	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "dial and join timeout")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := o.validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "loadsocket:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	creds, err := o.credentials(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadsocket:", err)
+		return 1
+	}
+	rep := load(ctx, o, creds, os.Stderr)
+	rep.print(os.Stdout)
+	if rep.Joined.Load() < int64(o.N) {
+		return 1
+	}
+	return 0
+}

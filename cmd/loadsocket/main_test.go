@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gamend-go/gamend/transport/phoenix"
+)
+
+type echoChannel struct{}
+
+func (echoChannel) Join(_ context.Context, c *phoenix.Conn, _ json.RawMessage) (any, error) {
+	if c.Topic() != "user:"+c.UserID() {
+		return nil, phoenix.JoinError("unauthorized")
+	}
+	return nil, nil
+}
+
+func (echoChannel) HandleIn(_ context.Context, _ *phoenix.Conn, _ string, p json.RawMessage) (any, error) {
+	return p, nil
+}
+
+func (echoChannel) Leave(*phoenix.Conn, phoenix.LeaveReason) {}
+
+// fakeJWT builds an unsigned token whose sub claim is user.
+func fakeJWT(user string) string {
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(`{"alg":"none"}`)) + "." + enc.EncodeToString([]byte(`{"sub":"`+user+`"}`)) + ".sig"
+}
+
+func startPhoenix(t *testing.T) string {
+	t.Helper()
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	auth := phoenix.AuthenticatorFunc(func(_ context.Context, token string) (string, error) {
+		if sub := subject(token); sub != "" {
+			return sub, nil
+		}
+		return "", errors.New("bad token")
+	})
+	ep := phoenix.Mount(app, phoenix.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, auth,
+		phoenix.NewRouter().Handle("user:*", echoChannel{}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ep.Shutdown(ctx)
+		app.ShutdownWithContext(ctx)
+	})
+	return "ws://" + ln.Addr().String() + "/socket/websocket"
+}
+
+func TestLoad(t *testing.T) {
+	url := startPhoenix(t)
+	var tokens bytes.Buffer
+	for i := range 10 {
+		fmt.Fprintln(&tokens, fakeJWT(fmt.Sprintf("u%d", i)))
+	}
+	file := filepath.Join(t.TempDir(), "tokens")
+	os.WriteFile(file, tokens.Bytes(), 0o600)
+
+	o := options{URL: url, TokensFile: file, N: 40, Concurrency: 8, Duration: 400 * time.Millisecond,
+		Topic: "user:{user}", Deflate: true, Heartbeat: 100 * time.Millisecond, ProbeRate: 100,
+		ProbeEvent: "echo", ProbePayload: `{"x":1}`, Timeout: 5 * time.Second}
+	if err := o.validate(); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := o.credentials(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := load(context.Background(), o, creds, io.Discard)
+	var out bytes.Buffer
+	rep.print(&out)
+	t.Log("\n" + out.String())
+	if rep.Joined.Load() != 40 || len(rep.failures) != 0 || len(rep.heartbeat) == 0 || len(rep.probe) == 0 {
+		t.Fatalf("report:\n%s", out.String())
+	}
+}
+
+func TestLoadReportsFailures(t *testing.T) {
+	url := startPhoenix(t)
+	o := options{URL: url, Token: "not-a-jwt", N: 3, Concurrency: 3, Topic: "user:{user}", Timeout: 5 * time.Second}
+	o.validate()
+	creds, _ := o.credentials(context.Background())
+	rep := load(context.Background(), o, creds, io.Discard)
+	if rep.failures["connect: HTTP 403"] != 3 {
+		t.Fatalf("failures %v", rep.failures)
+	}
+	o = options{URL: url, Token: fakeJWT("u1"), N: 1, Concurrency: 1, Topic: "user:someone-else", Timeout: 5 * time.Second}
+	o.validate()
+	creds, _ = o.credentials(context.Background())
+	rep = load(context.Background(), o, creds, io.Discard)
+	if rep.failures["join refused: unauthorized"] != 1 {
+		t.Fatalf("failures %v", rep.failures)
+	}
+}
+
+func TestDeviceLogin(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			DeviceID string `json:"device_id"`
+		}
+		json.NewDecoder(r.Body).Decode(&in)
+		if r.URL.Path != "/api/v1/login/device" || !strings.HasPrefix(in.DeviceID, "lt-") {
+			http.Error(w, `{"error":"nope"}`, http.StatusBadRequest)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"access_token": "t-" + in.DeviceID, "user_id": "id-" + in.DeviceID}})
+	}))
+	defer srv.Close()
+	o := options{URL: "ws://unused/socket/websocket", API: srv.URL, DeviceLogin: true, Users: 5, N: 5, Concurrency: 1, DevicePrefix: "lt", Timeout: time.Second}
+	o.validate()
+	creds, err := o.credentials(context.Background())
+	if err != nil || len(creds) != 5 || creds[3] != (credential{"t-lt-3", "id-lt-3"}) {
+		t.Fatalf("%v %v", creds, err)
+	}
+	o.DevicePrefix = "bad"
+	if _, err := o.credentials(context.Background()); err == nil || !strings.Contains(err.Error(), "5 of 5") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestSubject(t *testing.T) {
+	if got := subject(fakeJWT("abc")); got != "abc" {
+		t.Fatalf("subject = %q", got)
+	}
+	if subject("x.y") != "" || subject("a.!!!.c") != "" {
+		t.Fatal("garbage must give no subject")
+	}
+}

@@ -1,0 +1,127 @@
+package phoenix
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Authenticator verifies the socket token (the `token` connect param,
+// API.md §5.1: an access token, verified like a bearer token). Any error
+// refuses the upgrade with 403. The token is never logged; the error is,
+// at debug level, so it must not quote the token.
+type Authenticator interface {
+	AuthenticateSocket(ctx context.Context, token string) (userID string, err error)
+}
+
+// AuthenticatorFunc adapts a function to Authenticator.
+type AuthenticatorFunc func(ctx context.Context, token string) (string, error)
+
+// AuthenticateSocket calls f.
+func (f AuthenticatorFunc) AuthenticateSocket(ctx context.Context, token string) (string, error) {
+	return f(ctx, token)
+}
+
+// Config tunes the endpoint. Zero values take the defaults noted on each
+// field (the API.md defaults), except MaxSocketsPerUser, where 0 means no
+// cap as LIMIT_MAX_SOCKETS_PER_USER does.
+type Config struct {
+	// Path is the socket mount point; clients append /websocket.
+	// Default "/socket".
+	Path string
+	// CheckOrigin decides whether a browser Origin may connect (API.md
+	// §5.1); requests without an Origin header always pass. Nil allows
+	// every origin. See SameHost for the PHX_HOST rule.
+	CheckOrigin func(origin string) bool
+	// MaxSocketsPerUser caps concurrent sockets per user on this node
+	// (LIMIT_MAX_SOCKETS_PER_USER); 0 = no cap.
+	MaxSocketsPerUser int
+	// PushLimit client pushes per PushWindow per user, across the user's
+	// sockets on this node (RATE_LIMIT_WS_LIMIT / _WINDOW). Default 60
+	// per 10 s.
+	PushLimit  int
+	PushWindow time.Duration
+	// MaxFrameBytes is the largest inbound message, after decompression.
+	// Default 131072.
+	MaxFrameBytes int
+	// IdleTimeout closes a socket that sent no frame for this long.
+	// Default 60 s.
+	IdleTimeout time.Duration
+	// WriteTimeout bounds one write to the network; a client that does
+	// not read for this long is disconnected as a slow consumer.
+	// Default 10 s.
+	WriteTimeout time.Duration
+	// CloseGrace is how long the server waits for the client's close
+	// frame after sending its own. Default 2 s.
+	CloseGrace time.Duration
+	// MaxQueuedFrames and MaxQueuedBytes bound a socket's outbound queue
+	// (frames not yet written). Defaults 1024 frames, 2 MiB.
+	MaxQueuedFrames int
+	MaxQueuedBytes  int
+	// ReadBufferSize is the per-socket read buffer (held for the life of
+	// the socket). Default 512.
+	ReadBufferSize int
+	// DisableCompression turns permessage-deflate negotiation off.
+	DisableCompression bool
+	// CompressMinBytes: when deflate was negotiated, outbound frames at
+	// least this long are compressed; smaller ones are sent plain (RFC
+	// 7692 allows both on one connection). Default 1024; negative never
+	// compresses.
+	CompressMinBytes int
+	// Logger receives structured logs; default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Path == "" {
+		c.Path = "/socket"
+	}
+	c.Path = "/" + strings.Trim(c.Path, "/")
+	if c.PushLimit <= 0 {
+		c.PushLimit = 60
+	}
+	if c.PushWindow <= 0 {
+		c.PushWindow = 10 * time.Second
+	}
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = 131072
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 60 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.CloseGrace <= 0 {
+		c.CloseGrace = 2 * time.Second
+	}
+	if c.MaxQueuedFrames <= 0 {
+		c.MaxQueuedFrames = 1024
+	}
+	if c.MaxQueuedBytes <= 0 {
+		c.MaxQueuedBytes = 2 << 20
+	}
+	if c.ReadBufferSize <= 0 {
+		c.ReadBufferSize = 512
+	}
+	if c.CompressMinBytes == 0 {
+		c.CompressMinBytes = 1024
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// SameHost returns an origin check that accepts origins whose host name is
+// host (case-insensitive, any scheme and port): Phoenix's check_origin
+// rule against the endpoint host, which API.md §5.1 applies (PHX_HOST)
+// when PHX_ALLOWED_ORIGINS is unset.
+func SameHost(host string) func(origin string) bool {
+	host = strings.ToLower(host)
+	return func(origin string) bool {
+		u, err := url.Parse(origin)
+		return err == nil && strings.ToLower(u.Hostname()) == host
+	}
+}

@@ -1,0 +1,207 @@
+package phoenix
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Endpoint is the mounted socket endpoint of one node.
+type Endpoint struct {
+	cfg    Config
+	auth   Authenticator
+	router *Router
+	log    *slog.Logger
+	users  *userTable
+	stats  counters
+	nextID atomic.Uint64
+
+	shuttingDown atomic.Bool
+	stopOnce     sync.Once
+	stopSweep    chan struct{}
+}
+
+const localsKey = "gamend.phoenix.handshake"
+
+type handshake struct {
+	userID   string
+	docs     bool
+	compress bool
+}
+
+// Mount registers GET {Path}/websocket (and a 404 for {Path}/longpoll) on
+// app. Call it before the app's catch-all 404 (rest.Server.Finish). auth
+// verifies connect tokens; router maps topics to channels.
+func Mount(app *fiber.App, cfg Config, auth Authenticator, router *Router) *Endpoint {
+	cfg.defaults()
+	e := &Endpoint{
+		cfg:       cfg,
+		auth:      auth,
+		router:    router,
+		log:       cfg.Logger.With("component", "phoenix"),
+		users:     newUserTable(cfg.MaxSocketsPerUser, cfg.PushLimit, cfg.PushWindow),
+		stopSweep: make(chan struct{}),
+	}
+	ws := websocket.New(e.serveWS, websocket.Config{
+		ReadBufferSize:    cfg.ReadBufferSize,
+		WriteBufferSize:   4096,
+		WriteBufferPool:   libWriteBufferPool,
+		EnableCompression: !cfg.DisableCompression,
+		RecoverHandler:    e.recoverSocket,
+	})
+	app.Get(cfg.Path+"/websocket", e.handshake, ws)
+	app.All(cfg.Path+"/longpoll", func(*fiber.Ctx) error { return fiber.ErrNotFound })
+	go e.sweep()
+	return e
+}
+
+// Stats returns a snapshot of the counters.
+func (e *Endpoint) Stats() Stats { return e.stats.snapshot() }
+
+// DisconnectUser closes every socket of userID on this node with
+// CloseNormal (token revocation, account deletion) and returns how many.
+func (e *Endpoint) DisconnectUser(userID string) int {
+	socks := e.users.sockets(userID)
+	for _, s := range socks {
+		s.Disconnect()
+	}
+	return len(socks)
+}
+
+// Shutdown refuses new sockets (503), closes every open one with
+// CloseGoingAway, and waits until they are gone or ctx ends. The HTTP
+// server's own shutdown does not wait for upgraded connections.
+func (e *Endpoint) Shutdown(ctx context.Context) error {
+	e.shuttingDown.Store(true)
+	e.stopOnce.Do(func() { close(e.stopSweep) })
+	for _, s := range e.users.sockets("") {
+		s.closeWith(CloseGoingAway, "server shutting down")
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for e.stats.socketsOpen.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("phoenix: %d sockets still open: %w", e.stats.socketsOpen.Load(), ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+func (e *Endpoint) sweep() {
+	t := time.NewTicker(max(e.cfg.PushWindow, time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stopSweep:
+			return
+		case now := <-t.C:
+			e.users.sweep(now)
+		}
+	}
+}
+
+// handshake runs the upgrade-time checks of API.md §5.1 in Phoenix's
+// order (origin, serializer, connect) and refuses with 403 before any
+// upgrade. The query string is never logged: the token travels there.
+func (e *Endpoint) handshake(c *fiber.Ctx) error {
+	if e.shuttingDown.Load() {
+		return e.refuse(c, fiber.StatusServiceUnavailable, "shutting_down")
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && e.cfg.CheckOrigin != nil && !e.cfg.CheckOrigin(origin) {
+		return e.refuse(c, fiber.StatusForbidden, "origin_not_allowed")
+	}
+	if c.Query("vsn") != "2.0.0" {
+		return e.refuse(c, fiber.StatusForbidden, "unsupported_vsn")
+	}
+	if f := c.Query("format"); f != "" && f != "json" {
+		return e.refuse(c, fiber.StatusForbidden, "unsupported_format")
+	}
+	token := strings.Clone(c.Query("token"))
+	if token == "" {
+		return e.refuse(c, fiber.StatusForbidden, "missing_token")
+	}
+	userID, err := e.auth.AuthenticateSocket(c.UserContext(), token)
+	if err != nil || userID == "" {
+		e.log.Debug("socket token refused", "err", err, "ip", c.IP())
+		return e.refuse(c, fiber.StatusForbidden, "invalid_token")
+	}
+	if e.users.full(userID) {
+		return e.refuse(c, fiber.StatusForbidden, "too_many_sockets")
+	}
+	if !websocket.IsWebSocketUpgrade(c) {
+		return fiber.ErrUpgradeRequired
+	}
+	c.Locals(localsKey, &handshake{
+		userID:   strings.Clone(userID),
+		docs:     c.Query("event_names") == "docs",
+		compress: !e.cfg.DisableCompression && offersDeflate(c.Request().Header.Peek(fiber.HeaderSecWebSocketExtensions)),
+	})
+	return c.Next()
+}
+
+func (e *Endpoint) refuse(c *fiber.Ctx, status int, reason string) error {
+	e.stats.rejected.Add(1)
+	return c.Status(status).JSON(fiber.Map{"error": reason})
+}
+
+// offersDeflate mirrors the library's negotiation: an offered extension
+// starting with permessage-deflate.
+func offersDeflate(h []byte) bool {
+	for _, ext := range bytes.Split(h, []byte{','}) {
+		if bytes.HasPrefix(bytes.TrimSpace(ext), []byte("permessage-deflate")) {
+			return true
+		}
+	}
+	return false
+}
+
+// serveWS owns the upgraded connection until it closes.
+func (e *Endpoint) serveWS(conn *websocket.Conn) {
+	hs, _ := conn.Locals(localsKey).(*handshake)
+	if hs == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Socket{
+		ep:       e,
+		id:       e.nextID.Add(1),
+		userID:   hs.userID,
+		docs:     hs.docs,
+		compress: hs.compress,
+		ws:       conn.Conn,
+		nc:       conn.NetConn(),
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+	e.stats.socketsOpen.Add(1)
+	if !e.users.add(s) { // lost a race for the last slot
+		e.stats.socketsOpen.Add(-1)
+		cancel()
+		e.stats.rejected.Add(1)
+		s.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(ClosePolicyViolation, "too many sockets"), time.Now().Add(e.cfg.CloseGrace))
+		return
+	}
+	e.stats.socketsTotal.Add(1)
+	if e.shuttingDown.Load() { // registered after Shutdown looked
+		s.closeWith(CloseGoingAway, "server shutting down")
+	}
+	e.log.Debug("socket connected", "socket_id", s.id, "user_id", s.userID, "deflate", s.compress)
+	s.serve()
+}
+
+func (e *Endpoint) recoverSocket(*websocket.Conn) {
+	if r := recover(); r != nil {
+		e.log.Error("socket session panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	}
+}

@@ -1,0 +1,46 @@
+package phoenix
+
+import "sync/atomic"
+
+// Stats is a snapshot of the endpoint's counters (this node only).
+// Gauges: SocketsOpen, ChannelsJoined. Everything else counts since Mount.
+type Stats struct {
+	SocketsOpen    int64 // authenticated sockets currently open
+	ChannelsJoined int64 // channels currently joined, over all sockets
+	SocketsTotal   int64 // sockets accepted
+	Rejected       int64 // upgrades refused (origin, vsn, token, cap, shutdown)
+	FramesIn       int64 // data messages received
+	FramesOut      int64 // Phoenix frames written (control frames excluded)
+	// SlowConsumerDisconnects counts sockets closed with
+	// CloseSlowConsumer: outbound queue overflow or write timeout.
+	SlowConsumerDisconnects int64
+	IdleTimeouts            int64 // sockets closed with CloseIdleTimeout
+	MalformedFrames         int64 // sockets closed for undecodable frames
+	OversizedFrames         int64 // sockets closed with CloseMessageTooBig
+	RateLimited             int64 // pushes refused by the per-user budget
+	ChannelCrashes          int64 // HandleIn panics (phx_error sent)
+}
+
+type counters struct {
+	socketsOpen, channelsJoined, socketsTotal, rejected atomic.Int64
+	framesIn, framesOut                                 atomic.Int64
+	slowConsumers, idleTimeouts, malformed, oversized   atomic.Int64
+	rateLimited, crashes                                atomic.Int64
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{
+		SocketsOpen:             c.socketsOpen.Load(),
+		ChannelsJoined:          c.channelsJoined.Load(),
+		SocketsTotal:            c.socketsTotal.Load(),
+		Rejected:                c.rejected.Load(),
+		FramesIn:                c.framesIn.Load(),
+		FramesOut:               c.framesOut.Load(),
+		SlowConsumerDisconnects: c.slowConsumers.Load(),
+		IdleTimeouts:            c.idleTimeouts.Load(),
+		MalformedFrames:         c.malformed.Load(),
+		OversizedFrames:         c.oversized.Load(),
+		RateLimited:             c.rateLimited.Load(),
+		ChannelCrashes:          c.crashes.Load(),
+	}
+}
