@@ -288,6 +288,16 @@ func (q *Queue) flush(batch []*pending) {
 	q.batches.Add(1)
 	savepoints := false
 	backoff := 2 * time.Millisecond
+	// Ops isolated as failed are acknowledged only when the batch is
+	// settled, so a caller retrying after its failure sees what the other
+	// ops of the batch committed.
+	var failed []*pending
+	var failedErrs []error
+	defer func() {
+		for i, p := range failed {
+			q.ack(p, failedErrs[i])
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		errs, failedAt, err := q.attempt(live, savepoints)
 		switch {
@@ -299,7 +309,7 @@ func (q *Queue) flush(batch []*pending) {
 		case failedAt >= 0:
 			// One op failed without savepoints: fail it alone, retry the rest
 			// with savepoints so no further op can poison the batch.
-			q.ack(live[failedAt], errs[failedAt])
+			failed, failedErrs = append(failed, live[failedAt]), append(failedErrs, errs[failedAt])
 			live = append(live[:failedAt:failedAt], live[failedAt+1:]...)
 			if len(live) == 0 {
 				return
