@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"sync"
+
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -12,8 +14,10 @@ const MaxPasswordBytes = 72
 type Passwords struct {
 	Cost int
 	// dummy is compared against when the account does not exist, so an
-	// unknown email costs as much time as a wrong password.
-	dummy []byte
+	// unknown email costs as much time as a wrong password. It is made on
+	// first use, not at start-up (a cost-12 hash takes a noticeable time).
+	dummyOnce sync.Once
+	dummy     []byte
 }
 
 // NewPasswords returns a hasher with the given bcrypt cost (0 = 12).
@@ -21,8 +25,7 @@ func NewPasswords(cost int) *Passwords {
 	if cost == 0 {
 		cost = 12
 	}
-	dummy, _ := bcrypt.GenerateFromPassword([]byte("gamend-timing-equalizer"), cost)
-	return &Passwords{Cost: cost, dummy: dummy}
+	return &Passwords{Cost: cost}
 }
 
 // Hash returns the bcrypt hash of pw.
@@ -35,6 +38,9 @@ func (p *Passwords) Hash(pw string) (string, error) {
 // account) still costs one bcrypt comparison.
 func (p *Passwords) Check(hash, pw string) bool {
 	if hash == "" {
+		p.dummyOnce.Do(func() {
+			p.dummy, _ = bcrypt.GenerateFromPassword([]byte("gamend-timing-equalizer"), p.Cost)
+		})
 		_ = bcrypt.CompareHashAndPassword(p.dummy, []byte(pw))
 		return false
 	}

@@ -84,7 +84,8 @@ type Auth struct {
 
 // Realtime configures socket event delivery.
 type Realtime struct {
-	Debounce Millis `env:"REALTIME_DEBOUNCE_MS" envDefault:"0" min:"0" doc:"Milliseconds to coalesce repeated realtime updates; 0 = send at once."`
+	Debounce      Millis `env:"REALTIME_DEBOUNCE_MS" envDefault:"0" min:"0" doc:"Milliseconds to coalesce repeated realtime updates; 0 = send at once."`
+	PresenceGrace Millis `env:"PRESENCE_GRACE_MS" envDefault:"5000" min:"1" doc:"Milliseconds a user stays online after their last user channel closed (reconnects do not flap presence)."`
 }
 
 // Redis holds the shared Redis URL used when a feature sets none of its own.

@@ -8,6 +8,8 @@ type OAuth struct {
 	Facebook Facebook `group:"Facebook"`
 	Apple    Apple    `group:"Apple"`
 	Steam    Steam    `group:"Steam"`
+	// Endpoints are the provider URLs (config_oauth_urls.go).
+	Endpoints OAuthEndpoints `group:"Endpoints"`
 }
 
 // Discord holds the Discord OAuth application.
@@ -62,6 +64,7 @@ type SMTP struct {
 type RateLimit struct {
 	Backend           string `env:"RATE_LIMIT_BACKEND" envDefault:"ets" oneof:"ets,redis" doc:"Counter store: ets (per node) or redis (shared)."`
 	RedisURL          string `env:"RATE_LIMIT_REDIS_URL" secret:"true" doc:"Redis URL of the redis backend; empty = CACHE_REDIS_URL, then REDIS_URL."`
+	RedisPrefix       string `env:"RATE_LIMIT_REDIS_PREFIX" envDefault:"gamend:" doc:"Key prefix of the rate-limit counters in Redis (separates deployments sharing one Redis)."`
 	HTTPGeneralLimit  int    `env:"RATE_LIMIT_HTTP_GENERAL_LIMIT" envDefault:"240" min:"1" doc:"Requests per window and client IP on general routes."`
 	HTTPGeneralWindow Millis `env:"RATE_LIMIT_HTTP_GENERAL_WINDOW" envDefault:"60000" min:"1" doc:"Window of the general HTTP limit, in milliseconds."`
 	HTTPAuthLimit     int    `env:"RATE_LIMIT_HTTP_AUTH_LIMIT" envDefault:"10" min:"1" doc:"Requests per window and client IP on auth routes."`

@@ -37,6 +37,7 @@ func (c *Config) check() Errors {
 	c.checkDatabase(add)
 	c.checkNetwork(add)
 	c.checkServices(add)
+	c.checkOAuth(add)
 	return errs
 }
 

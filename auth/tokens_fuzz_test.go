@@ -1,0 +1,72 @@
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// FuzzParseToken feeds arbitrary strings to Tokens.Parse. Properties: it
+// never panics; every failure wraps ErrTokenInvalid; and every success is
+// a token whose header says HS512 and whose signature is, byte for byte,
+// HMAC-SHA512 of its signing input under the server's secret (checked
+// independently of the JWT library), with an access typ, a tv and a sub.
+func FuzzParseToken(f *testing.F) {
+	tok := fixedTokens(testSecret, testNow)
+	access, _ := tok.Sign(TypeAccess, testUserID, 3)
+	refresh, _ := tok.Sign(TypeRefresh, testUserID, 3)
+	for _, seed := range []string{
+		access, refresh, "", "a.b.c", "garbage", access + "x", strings.ToUpper(access),
+		signClaims(f, jwt.SigningMethodHS256, testSecret, goodClaims()),
+		signClaims(f, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, goodClaims()),
+		signClaims(f, jwt.SigningMethodHS512, testSecret, without(goodClaims(), "tv")),
+		signClaims(f, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "tv", 1.5)),
+		signClaims(f, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "aud", []string{"x", Audience})),
+		reHeader(access, `{"alg":"RS512","typ":"JWT"}`),
+	} {
+		f.Add(seed)
+	}
+	at := testNow.Add(time.Minute)
+	f.Fuzz(func(t *testing.T, token string) {
+		c, err := fixedTokens(testSecret, at).Parse(token, TypeAccess)
+		if err != nil {
+			if !errors.Is(err, ErrTokenInvalid) {
+				t.Fatalf("error %v does not wrap ErrTokenInvalid", err)
+			}
+			return
+		}
+		if c == nil || c.Type != TypeAccess || c.TokenVersion == nil || c.Subject == "" {
+			t.Fatalf("accepted claims are incomplete: %+v", c)
+		}
+		parts := strings.Split(token, ".")
+		if len(parts) != 3 {
+			t.Fatalf("accepted a token with %d segments", len(parts))
+		}
+		hdrJSON, err := base64.RawURLEncoding.DecodeString(parts[0])
+		if err != nil {
+			t.Fatalf("accepted an undecodable header: %v", err)
+		}
+		var hdr struct {
+			Alg string `json:"alg"`
+		}
+		if err := json.Unmarshal(hdrJSON, &hdr); err != nil || hdr.Alg != "HS512" {
+			t.Fatalf("accepted header %s", hdrJSON)
+		}
+		sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+		if err != nil {
+			t.Fatalf("accepted an undecodable signature: %v", err)
+		}
+		mac := hmac.New(sha512.New, testSecret)
+		mac.Write([]byte(parts[0] + "." + parts[1]))
+		if !hmac.Equal(sig, mac.Sum(nil)) {
+			t.Fatalf("accepted a token not signed with the secret: %q", token)
+		}
+	})
+}
