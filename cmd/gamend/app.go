@@ -10,14 +10,20 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+	redisstore "github.com/gofiber/storage/redis/v3"
+
 	"github.com/gamend-go/gamend/actors/notifications"
 	"github.com/gamend-go/gamend/actors/registry"
+	"github.com/gamend-go/gamend/actors/user"
 	"github.com/gamend-go/gamend/auth"
 	"github.com/gamend-go/gamend/config"
 	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/postgres"
 	"github.com/gamend-go/gamend/persistence/sqlite"
 	"github.com/gamend-go/gamend/persistence/writebehind"
+	"github.com/gamend-go/gamend/transport/channels"
+	"github.com/gamend-go/gamend/transport/phoenix"
 	"github.com/gamend-go/gamend/transport/rest"
 )
 
@@ -35,6 +41,11 @@ type app struct {
 	auth     *auth.Service
 
 	notifications *notifications.Service
+	users         *user.Profiles
+	presence      *user.Presence
+	userChannels  *channels.Users
+	socket        *phoenix.Endpoint
+	sweeper       *user.Sweeper
 }
 
 func openDB(ctx context.Context, cfg *config.Config) (*persistence.DB, error) {
@@ -142,7 +153,11 @@ func start(ctx context.Context, cfg *config.Config, ln net.Listener) (a *app, er
 		return a, err
 	}
 
-	a.http = rest.New(restOptions(cfg, a.log))
+	ropts := restOptions(cfg, a.log)
+	if ropts.RateLimit.Storage, err = rateLimitStorage(cfg); err != nil {
+		return a, err
+	}
+	a.http = rest.New(ropts)
 	mount(a)
 	a.http.Finish()
 
@@ -154,6 +169,20 @@ func start(ctx context.Context, cfg *config.Config, ln net.Listener) (a *app, er
 		}
 	}
 	return a, nil
+}
+
+// rateLimitStorage returns the shared counter store of
+// RATE_LIMIT_BACKEND=redis, or nil for per-node counters.
+func rateLimitStorage(cfg *config.Config) (st fiber.Storage, err error) {
+	if cfg.RateLimit.Backend != "redis" {
+		return nil, nil
+	}
+	defer func() {
+		if r := recover(); r != nil { // the storage panics when Redis is unreachable
+			err = fmt.Errorf("RATE_LIMIT_BACKEND=redis: cannot reach Redis: %v", r)
+		}
+	}()
+	return redisstore.New(redisstore.Config{URL: cfg.RateLimitRedisURL()}), nil
 }
 
 func restOptions(cfg *config.Config, log *slog.Logger) rest.Options {
@@ -174,6 +203,7 @@ func restOptions(cfg *config.Config, log *slog.Logger) rest.Options {
 			GeneralWindow: cfg.RateLimit.HTTPGeneralWindow.Duration(),
 			AuthLimit:     cfg.RateLimit.HTTPAuthLimit,
 			AuthWindow:    cfg.RateLimit.HTTPAuthWindow.Duration(),
+			KeyPrefix:     cfg.RateLimit.RedisPrefix,
 		},
 		OpenAPIEnabled: func() bool { return cfg.Features.OpenAPI },
 	}
@@ -186,6 +216,12 @@ func (a *app) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout.Duration())
 	defer cancel()
 	var errs []error
+	if a.sweeper != nil {
+		a.sweeper.Stop()
+	}
+	if a.socket != nil {
+		errs = append(errs, a.socket.Shutdown(ctx)) // fiber does not wait for upgraded sockets
+	}
 	if a.http != nil {
 		if a.ln != nil {
 			errs = append(errs, a.http.Shutdown(ctx))

@@ -19,10 +19,11 @@ type testApp struct {
 // KEY=value settings.
 func newTestApp(t *testing.T, dialect string, env ...string) *testApp {
 	t.Helper()
-	environ := []string{"ENV_FILE=none", "GAMEND_ENV=test", "LOG_LEVEL=error", "ACCESS_LOG_LEVEL=off",
-		"GAMEND_DATA_DIR=" + t.TempDir(), "RATE_LIMIT_HTTP_AUTH_LIMIT=100000", "RATE_LIMIT_HTTP_GENERAL_LIMIT=100000"}
+	// The first occurrence of a variable wins: caller settings first.
+	environ := append([]string{}, env...)
+	environ = append(environ, "ENV_FILE=none", "GAMEND_ENV=test", "LOG_LEVEL=error", "ACCESS_LOG_LEVEL=off",
+		"GAMEND_DATA_DIR="+t.TempDir(), "RATE_LIMIT_HTTP_AUTH_LIMIT=100000", "RATE_LIMIT_HTTP_GENERAL_LIMIT=100000")
 	environ = append(environ, dbEnv(t, dialect)...)
-	environ = append(environ, env...)
 	cfg, err := config.Load(environ)
 	if err != nil {
 		t.Fatalf("config: %v", err)

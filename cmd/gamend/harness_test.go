@@ -78,11 +78,12 @@ func startBinary(t *testing.T, env []string) *serverProc {
 	t.Helper()
 	port := freePort(t)
 	cmd := exec.Command(serverBinary(t))
-	cmd.Env = append(os.Environ(),
+	// The first occurrence of a variable wins: the test's settings first.
+	cmd.Env = append(append([]string{}, env...),
 		"ENV_FILE=none", "GAMEND_ENV=test", "LOG_LEVEL=warn", "ACCESS_LOG_LEVEL=off",
 		"GAMEND_DATA_DIR="+t.TempDir(), fmt.Sprintf("PORT=%d", port),
 		"RATE_LIMIT_HTTP_AUTH_LIMIT=1000000", "RATE_LIMIT_HTTP_GENERAL_LIMIT=1000000")
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(cmd.Env, os.Environ()...)
 	logs := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

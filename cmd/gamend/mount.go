@@ -5,9 +5,6 @@ import (
 	"github.com/gamend-go/gamend/auth"
 )
 
-// registerKinds registers every entity kind with the registry.
-func registerKinds(a *app) {}
-
 // mount builds the services and registers every feature's HTTP routes.
 func mount(a *app) {
 	cfg := a.cfg
@@ -22,6 +19,9 @@ func mount(a *app) {
 		MaxDisplayName:    cfg.Limits.MaxDisplayName,
 	})
 	a.http.MountAuth(a.auth)
+	mountOAuth(a)
+	a.users = mountUsers(a)
+	mountWeb(a)
 
 	a.notifications = notifications.New(a.queue, notifications.Limits{
 		MaxTitle:        cfg.Limits.MaxNotificationTitle,
@@ -30,4 +30,5 @@ func mount(a *app) {
 		MaxMetadataSize: cfg.Limits.MaxMetadataSize,
 	})
 	a.http.MountNotifications(a.notifications)
+	mountRealtime(a)
 }

@@ -69,10 +69,10 @@ func TestNotificationsREST(t *testing.T) {
 			{name: "empty list", method: "GET", path: "/api/v1/notifications", token: tb, status: 200,
 				want: []string{`"data":[]`, `"total_pages":1`, `"total_count":0`, `"has_more":false`}},
 			{name: "send", method: "POST", path: "/api/v1/notifications", token: ta1, status: 201,
-				body: map[string]any{"user_id": b, "title": "hello", "content": "v1", "metadata": map[string]any{"k": 1}},
-				want: []string{`"sender_id":"` + a, `"recipient_id":"` + b, `"title":"hello"`, `"content":"v1"`, `"metadata":{"k":1}`, `"inserted_at":"`, `"sender_name":""`},
+				body:    map[string]any{"user_id": b, "title": "hello", "content": "v1", "metadata": map[string]any{"k": 1}},
+				want:    []string{`"sender_id":"` + a, `"recipient_id":"` + b, `"title":"hello"`, `"content":"v1"`, `"metadata":{"k":1}`, `"inserted_at":"`, `"sender_name":""`},
 				notWant: []string{`"read"`},
-				check: func(t *testing.T, r apiResponse) { firstID, _ = r.Body["id"].(string) }},
+				check:   func(t *testing.T, r apiResponse) { firstID, _ = r.Body["id"].(string) }},
 			{name: "resend upserts", method: "POST", path: "/api/v1/notifications", token: ta1, status: 201,
 				body: map[string]any{"recipient_id": b, "title": "hello", "content": "v2"},
 				check: func(t *testing.T, r apiResponse) {

@@ -119,16 +119,21 @@ func frameworkError(status int, msg string, errs ...error) huma.StatusError {
 			fields.Add("body", e.Error())
 		}
 	}
-	if status == http.StatusBadRequest {
-		if body, ok := fields["body"]; ok && len(fields) == 1 {
-			return ErrMessage(status, "invalid_json", "request body is not valid JSON: "+body[0])
-		}
+	if body, ok := fields["body"]; ok && len(fields) == 1 && (status == http.StatusBadRequest || isSyntaxError(body[0])) {
+		return ErrMessage(http.StatusBadRequest, "invalid_json", "request body is not valid JSON: "+body[0])
 	}
 	if len(fields) > 0 {
 		return ErrFields(status, "validation_failed", fields)
 	}
 	code := strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_"))
 	return ErrMessage(status, code, msg)
+}
+
+// isSyntaxError recognizes encoding/json syntax errors (a body that is not
+// JSON at all), as opposed to type errors of a field.
+func isSyntaxError(msg string) bool {
+	return strings.Contains(msg, "invalid character") || strings.Contains(msg, "unexpected end of JSON input") ||
+		strings.Contains(msg, "looking for beginning of value")
 }
 
 var structFieldRE = regexp.MustCompile(`Go struct field (\S*) of type`)

@@ -53,13 +53,26 @@ func (s *Server) recoverAndLog(c *fiber.Ctx) (err error) {
 		}
 		elapsed := time.Since(start)
 		c.Set("x-request-time", strconv.FormatInt(elapsed.Microseconds(), 10)+"us")
-		// Never log query strings: socket tokens travel there.
+		// Log the route pattern, never the raw path or query: e-mail link
+		// tokens travel in paths and socket tokens in query strings.
 		s.log.Log(c.UserContext(), s.opts.AccessLogLevel, "request",
-			"method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
+			"method", c.Method(), "route", routePattern(c), "status", c.Response().StatusCode(),
 			"duration_us", elapsed.Microseconds(), "ip", RealIP(c).String(),
 			"request_id", c.GetRespHeader(fiber.HeaderXRequestID))
 	}()
 	return c.Next()
+}
+
+// routePattern is the matched route ("/users/confirm/:token"), or "-" for
+// requests that matched no route (the raw path could hold a secret).
+func routePattern(c *fiber.Ctx) string {
+	if r := c.Route(); r != nil && r.Path != "" && r.Path != "/" {
+		return r.Path
+	}
+	if c.Path() == "/" {
+		return "/"
+	}
+	return "-"
 }
 
 func (s *Server) resolveClientIP(c *fiber.Ctx) error {
@@ -84,11 +97,16 @@ const (
 // and the socket endpoint are exempt; everything else is general.
 func BucketFor(path string) Bucket {
 	switch {
+	case strings.HasPrefix(path, "/api/v1/auth/session/"):
+		// OAuth polling: SDKs poll once a second while the player signs in
+		// in the browser; the auth bucket (10/min) would cut them off.
+		return BucketGeneral
 	case path == "/health" || path == "/api/v1/health" || path == "/metrics" ||
 		strings.HasPrefix(path, "/assets/") || strings.HasPrefix(path, "/socket/") || path == "/favicon.ico":
 		return BucketNone
 	case strings.HasPrefix(path, "/api/v1/auth/") || strings.HasPrefix(path, "/auth/") ||
-		strings.HasPrefix(path, "/users/log-in") || strings.HasPrefix(path, "/users/register"):
+		strings.HasPrefix(path, "/users/log-in") || strings.HasPrefix(path, "/users/register") ||
+		strings.HasPrefix(path, "/users/reset-password") || strings.HasPrefix(path, "/users/confirm"):
 		return BucketAuth
 	case strings.HasPrefix(path, "/api/v1/"):
 		seg := strings.TrimPrefix(path, "/api/v1/")
@@ -111,7 +129,7 @@ func (s *Server) rateLimit() fiber.Handler {
 		c.Status(fiber.StatusTooManyRequests).Type("html")
 		return c.SendString("<!doctype html><title>Too Many Requests</title><h1>Too Many Requests</h1><p>Please slow down and try again shortly.</p>")
 	}
-	key := func(c *fiber.Ctx) string { return RealIP(c).String() }
+	key := func(c *fiber.Ctx) string { return rl.KeyPrefix + "rl:" + RealIP(c).String() }
 	general := limiter.New(limiter.Config{Max: rl.GeneralLimit, Expiration: rl.GeneralWindow, KeyGenerator: key, LimitReached: reached, Storage: rl.Storage})
 	auth := limiter.New(limiter.Config{Max: rl.AuthLimit, Expiration: rl.AuthWindow, KeyGenerator: func(c *fiber.Ctx) string { return "auth:" + key(c) }, LimitReached: reached, Storage: rl.Storage})
 	return func(c *fiber.Ctx) error {

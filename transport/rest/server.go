@@ -29,6 +29,8 @@ type RateLimits struct {
 	// Storage shares counters between nodes (redis backend); nil keeps
 	// them in this process.
 	Storage fiber.Storage
+	// KeyPrefix namespaces the counters in a shared Storage.
+	KeyPrefix string
 }
 
 // Options configures the HTTP edge.
@@ -76,6 +78,8 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	auth *auth.Service
+	// oauth is the OAuth sign-in state (oauth.go).
+	oauth oauthState
 }
 
 // New builds the HTTP server with its middleware, the OpenAPI routes and
@@ -93,6 +97,9 @@ func New(opts Options) *Server {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		ReadBufferSize:        8192,
+		// Release per-connection buffers while idle: upgraded WebSockets
+		// would otherwise pin fasthttp's 8 KB read buffer each.
+		ReduceMemoryUsage: true,
 	})
 	s.useMiddleware()
 

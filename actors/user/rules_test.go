@@ -1,0 +1,141 @@
+package user_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gamend-go/gamend/actors/user"
+	"github.com/gamend-go/gamend/auth"
+	"github.com/gamend-go/gamend/persistence/users"
+)
+
+const fmtMsg = "only a-z, 0-9 and non-consecutive . _ - separators; must start and end alphanumeric"
+
+func TestUsernameErrors(t *testing.T) {
+	l := user.Limits{}
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"sheep-4821", nil},
+		{"abc", nil},
+		{"a.b_c-d", nil},
+		{strings.Repeat("a", 32), nil},
+		{"", []string{"can't be blank"}},
+		{"ab", []string{"should be at least 3 character(s)"}},
+		{strings.Repeat("a", 33), []string{"should be at most 32 character(s)"}},
+		{"a!", []string{"should be at least 3 character(s)", fmtMsg}},
+		{"-abc", []string{fmtMsg}},
+		{"abc-", []string{fmtMsg}},
+		{"a..b", []string{fmtMsg}},
+		{"a-_b", []string{fmtMsg}},
+		{"a b c", []string{fmtMsg}},
+		{"ééé", []string{fmtMsg}},
+		{"ABC", []string{fmtMsg}}, // callers normalize first
+	}
+	for _, tt := range tests {
+		if got := user.UsernameErrors(tt.in, l); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("UsernameErrors(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// Limits are configurable.
+	if got := user.UsernameErrors("abcd", user.Limits{MinUsername: 5, MaxUsername: 6}); len(got) != 1 || got[0] != "should be at least 5 character(s)" {
+		t.Errorf("custom limits: %q", got)
+	}
+}
+
+// The profile rule and the account-creation rule of package auth must agree.
+func TestUsernameRuleMatchesAuth(t *testing.T) {
+	for _, u := range []string{"abc", "a.b", "a..b", "-ab", "ab-", "a_b-c.d", "ab", strings.Repeat("x", 33), "abc!", "0-0-0", "émile"} {
+		ours := user.UsernameErrors(u, user.Limits{}) == nil
+		if theirs := auth.ValidUsername(u, 3, 32); ours != theirs {
+			t.Errorf("%q: profile rule %v, auth rule %v", u, ours, theirs)
+		}
+	}
+}
+
+func TestDisplayNameErrors(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want []string
+	}{
+		{"", 0, nil},
+		{"  Bob  ", 0, nil}, // stored as given
+		{strings.Repeat("é", 80), 0, nil},
+		{strings.Repeat("é", 81), 0, []string{"should be at most 80 character(s)"}},
+		{"abcdef", 5, []string{"should be at most 5 character(s)"}},
+		{"bad\xffutf8", 0, []string{"is invalid"}},
+	}
+	for _, tt := range tests {
+		if got := user.DisplayNameErrors(tt.in, user.Limits{MaxDisplayName: tt.max}); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("DisplayNameErrors(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMetadataErrors(t *testing.T) {
+	tests := []struct {
+		in   map[string]any
+		max  int
+		want []string
+	}{
+		{map[string]any{}, 0, nil},
+		{map[string]any{"hat": "red"}, 0, nil},
+		{map[string]any{"k": strings.Repeat("x", 20000)}, 0, []string{"is too large (max 16384 bytes)"}},
+		{map[string]any{"k": "0123456789"}, 10, []string{"is too large (max 10 bytes)"}},
+	}
+	for _, tt := range tests {
+		if got := user.MetadataErrors(tt.in, user.Limits{MaxMetadataSize: tt.max}); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("MetadataErrors(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestChangesValidate(t *testing.T) {
+	s := func(v string) *string { return &v }
+	ch := user.Changes{Username: s("Bad Name!"), DisplayName: s(strings.Repeat("x", 81))}.Normalize()
+	if *ch.Username != "bad name!" {
+		t.Fatalf("normalize: %q", *ch.Username)
+	}
+	err := ch.Validate(user.Limits{})
+	verr, ok := err.(*user.ValidationError)
+	if !ok {
+		t.Fatalf("Validate = %v", err)
+	}
+	if len(verr.Fields["username"]) != 1 || len(verr.Fields["display_name"]) != 1 {
+		t.Fatalf("fields %v", verr.Fields)
+	}
+	if err := (user.Changes{}).Validate(user.Limits{}); err != nil {
+		t.Fatalf("empty changes: %v", err)
+	}
+	if !(user.Changes{}).Empty() || (user.Changes{Metadata: map[string]any{}}).Empty() {
+		t.Fatal("Empty")
+	}
+}
+
+func TestPatterns(t *testing.T) {
+	tests := []struct{ q, prefix, contains string }{
+		{"Bob", "bob%", "%bob%"},
+		{"50%_off", `50\%\_off%`, `%50\%\_off%`},
+		{`back\slash`, `back\\slash%`, `%back\\slash%`},
+	}
+	for _, tt := range tests {
+		if got := user.PrefixPattern(tt.q); got != tt.prefix {
+			t.Errorf("PrefixPattern(%q) = %q, want %q", tt.q, got, tt.prefix)
+		}
+		if got := user.ContainsPattern(tt.q); got != tt.contains {
+			t.Errorf("ContainsPattern(%q) = %q, want %q", tt.q, got, tt.contains)
+		}
+	}
+}
+
+func TestMatchesPrefix(t *testing.T) {
+	r := &users.Row{Username: "sheep-4821", DisplayName: "Big Bob"}
+	for q, want := range map[string]bool{"big": true, "BIG B": true, "sheep": true, "SHEEP-48": true, "bob": false, "4821": false} {
+		if got := user.MatchesPrefix(r, q); got != want {
+			t.Errorf("MatchesPrefix(%q) = %v, want %v", q, got, want)
+		}
+	}
+}

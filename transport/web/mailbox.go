@@ -1,0 +1,64 @@
+package web
+
+import (
+	"regexp"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The development mailbox: every e-mail the server sent while no SMTP relay
+// is configured, newest first, with clickable links.
+
+type mailPart struct {
+	Text string
+	URL  bool
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s<>"']+`)
+
+// linkify splits a plain-text body into text and URL parts; the template
+// escapes both and turns URLs into links.
+func linkify(s string) []mailPart {
+	var out []mailPart
+	last := 0
+	for _, m := range linkRE.FindAllStringIndex(s, -1) {
+		if m[0] > last {
+			out = append(out, mailPart{Text: s[last:m[0]]})
+		}
+		out = append(out, mailPart{Text: s[m[0]:m[1]], URL: true})
+		last = m[1]
+	}
+	if last < len(s) {
+		out = append(out, mailPart{Text: s[last:]})
+	}
+	return out
+}
+
+// mailboxAllowed: everyone outside production; signed-in administrators
+// only when MAILBOX_PREVIEW_ENABLED opens it in production.
+func (w *Web) mailboxAllowed(c *fiber.Ctx) bool {
+	if !w.opts.MailboxAdminOnly {
+		return true
+	}
+	u, ok := w.CurrentUser(c)
+	return ok && u.IsAdmin
+}
+
+func (w *Web) mailboxList(c *fiber.Ctx) error {
+	if !w.mailboxAllowed(c) {
+		return fiber.ErrNotFound
+	}
+	return w.render(c, fiber.StatusOK, "mailbox", page{Title: "Development mailbox", Data: w.opts.Mailbox.List()})
+}
+
+func (w *Web) mailboxMessage(c *fiber.Ctx) error {
+	if !w.mailboxAllowed(c) {
+		return fiber.ErrNotFound
+	}
+	m, ok := w.opts.Mailbox.Get(c.Params("id"))
+	if !ok {
+		return w.render(c, fiber.StatusNotFound, "message", page{Title: "No such message",
+			Data: notice{Text: "The mailbox keeps only the latest messages, and forgets them when the server restarts.", Link: "/dev/mailbox", LinkText: "Back to the mailbox"}})
+	}
+	return w.render(c, fiber.StatusOK, "mail", page{Title: m.Subject, Data: map[string]any{"Mail": m, "Parts": linkify(m.Text)}})
+}
