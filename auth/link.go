@@ -35,7 +35,10 @@ func (p ProviderProfile) LinkedAs() string { return p.Provider + "_id" }
 //     ones are never overwritten;
 //   - otherwise an account with the same e-mail gets the provider linked,
 //     but only when the provider verified the e-mail (Facebook never does);
-//     an unverified match is a *ValidationError on email (create_failed);
+//     an unverified match is a *ValidationError on email (create_failed).
+//     When that account never confirmed its e-mail, whoever created it
+//     never proved they own the address: the provider's verified owner
+//     takes it over (see takeOverTx) instead of sharing it with them;
 //   - otherwise a new account is created (username generated from the
 //     display name; first user admin; activation rules).
 //
@@ -77,10 +80,11 @@ func (s *Service) LoginProvider(ctx context.Context, p ProviderProfile) (*users.
 
 // providerOutcome is what signInProviderTx decided inside its transaction.
 type providerOutcome struct {
-	row     *users.Row
-	created bool
-	changed bool
-	refused error
+	row       *users.Row
+	created   bool
+	changed   bool
+	takenOver bool // an unconfirmed account was taken over (takeOverTx)
+	refused   error
 }
 
 // signInProviderTx finds, links by verified e-mail, or creates the account
@@ -101,10 +105,20 @@ func (s *Service) signInProviderTx(ctx context.Context, p ProviderProfile) (*use
 				owner, err := users.ByEmail(ctx, tx, p.Email)
 				switch {
 				case err == nil:
-					_, has := owner.ProviderIDs[p.Provider]
-					if !p.EmailVerified || p.Provider == "facebook" || has {
-						// Unverified (or a second identity of the same
-						// provider): the e-mail belongs to someone else.
+					if !p.EmailVerified || p.Provider == "facebook" {
+						// Unverified: the e-mail may belong to someone else.
+						out.refused = fieldError("email", "has already been taken")
+						return nil
+					}
+					if owner.ConfirmedAt == nil {
+						// Registered by someone who never proved the
+						// address; the provider just did.
+						if owner, out.takenOver, err = takeOverTx(ctx, tx, owner); err != nil {
+							return err
+						}
+					}
+					if _, has := owner.ProviderIDs[p.Provider]; has {
+						// A second identity of the same provider.
 						out.refused = fieldError("email", "has already been taken")
 						return nil
 					}
@@ -150,12 +164,55 @@ func (s *Service) signInProviderTx(ctx context.Context, p ProviderProfile) (*use
 			}
 		case out.changed:
 			s.changed(out.row.ID)
+			if out.takenOver {
+				s.revoked(out.row.ID) // close the previous holder's sockets
+			}
 		default:
 			return s.fillProfile(ctx, out.row, p, false)
 		}
 		return out.row, nil
 	}
 	return nil, errors.New("auth: provider sign-in kept conflicting with concurrent writes")
+}
+
+// takeOverTx hands the account u, whose e-mail was never confirmed, to the
+// person an OAuth provider just vouched owns that e-mail (account
+// pre-takeover: someone registered the address first, hoping to share the
+// account with its owner). Inside the sign-in's transaction, every way in
+// of the previous holder ends: the password, device id and linked provider
+// ids are removed, token_version is bumped (every JWT dies), the account's
+// browser sessions and e-mail tokens are deleted, and so are pending OAuth
+// link sessions started for it. The e-mail counts as confirmed from now on.
+// It returns the row as stored afterwards (the caller then links the
+// identity) and false when the account was confirmed meanwhile (nothing
+// was taken over: it is linked like any confirmed account).
+func takeOverTx(ctx context.Context, tx *persistence.Tx, u *users.Row) (*users.Row, bool, error) {
+	now := persistence.Now()
+	cols := make([]string, 0, len(users.Providers))
+	for _, p := range users.Providers {
+		cols = append(cols, p+"_id = NULL")
+	}
+	res, err := tx.Exec(ctx, `UPDATE users SET hashed_password = NULL, device_id = NULL, `+strings.Join(cols, ", ")+`,
+		token_version = token_version + 1, confirmed_at = ?, updated_at = ? WHERE id = ? AND confirmed_at IS NULL`, now, now, u.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, false, err
+	}
+	if n == 0 { // confirmed meanwhile (or deleted: Get says so)
+		u, err = users.Get(ctx, tx, u.ID)
+		return u, false, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM users_tokens WHERE user_id = ?`, u.ID); err != nil {
+		return nil, false, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM oauth_sessions WHERE status = 'pending' AND data->>'link_user_id' = ?`, u.ID); err != nil {
+		return nil, false, err
+	}
+	u, err = users.Get(ctx, tx, u.ID)
+	return u, err == nil, err
 }
 
 // LinkProvider attaches the OAuth identity to the account userID (a link

@@ -322,6 +322,7 @@ func (t *UserTokens) ResetPassword(ctx context.Context, token, password, confirm
 	})
 	if err == nil {
 		t.svc.changed(u.ID)
+		t.svc.revoked(u.ID)
 	}
 	return u, err
 }

@@ -81,10 +81,16 @@ func (s *Service) Get(ctx context.Context, recipientID, id string) (Notification
 	return list[0], nil
 }
 
+// MaxDeleteIDs is the most ids one Delete considers; the rest are ignored.
+const MaxDeleteIDs = 1000
+
 // Delete removes the recipient's notifications with the given ids
-// (unparseable ids are skipped; others' notifications are untouched) and
-// returns how many were deleted.
+// (unparseable ids are skipped, ids beyond the first MaxDeleteIDs ignored;
+// others' notifications are untouched) and returns how many were deleted.
 func (s *Service) Delete(ctx context.Context, recipientID string, ids []string) (int, error) {
+	if len(ids) > MaxDeleteIDs {
+		ids = ids[:MaxDeleteIDs]
+	}
 	valid := make([]any, 0, len(ids)+1)
 	valid = append(valid, recipientID)
 	for _, id := range ids {
@@ -95,16 +101,8 @@ func (s *Service) Delete(ctx context.Context, recipientID string, ids []string) 
 	if len(valid) == 1 {
 		return 0, nil
 	}
-	var n int64
 	q := `DELETE FROM notifications WHERE recipient_id = ? AND id IN (?` + strings.Repeat(", ?", len(valid)-2) + `)`
-	err := s.store.Do(ctx, "notifications:"+recipientID, func(ctx context.Context, tx *persistence.Tx) error {
-		res, err := tx.Exec(ctx, q, valid...)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := s.store.ExecAffected(ctx, "notifications:"+recipientID, q, valid...)
 	return int(n), err
 }
 
@@ -113,15 +111,8 @@ func (s *Service) MarkRead(ctx context.Context, recipientID, id string) error {
 	if !persistence.ValidID(id) {
 		return ErrNotFound
 	}
-	var n int64
-	err := s.store.Do(ctx, "notifications:"+recipientID, func(ctx context.Context, tx *persistence.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE notifications SET read = ? WHERE id = ? AND recipient_id = ?`, true, id, recipientID)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := s.store.ExecAffected(ctx, "notifications:"+recipientID,
+		`UPDATE notifications SET read = ? WHERE id = ? AND recipient_id = ?`, true, id, recipientID)
 	if err == nil && n == 0 {
 		return ErrNotFound
 	}
@@ -131,10 +122,9 @@ func (s *Service) MarkRead(ctx context.Context, recipientID, id string) error {
 // Retract deletes the notification keyed (sender, recipient, title), if
 // any (for example when a friend request is cancelled).
 func (s *Service) Retract(ctx context.Context, senderID, recipientID, title string) error {
-	return s.store.Do(ctx, "notifications:"+recipientID, func(ctx context.Context, tx *persistence.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM notifications WHERE sender_id = ? AND recipient_id = ? AND title = ?`, senderID, recipientID, title)
-		return err
-	})
+	_, err := s.store.ExecAffected(ctx, "notifications:"+recipientID,
+		`DELETE FROM notifications WHERE sender_id = ? AND recipient_id = ? AND title = ?`, senderID, recipientID, title)
+	return err
 }
 
 // RetractType deletes the recipient's notifications of a metadata type
@@ -142,11 +132,9 @@ func (s *Service) Retract(ctx context.Context, senderID, recipientID, title stri
 // friendship_id of a cancelled request).
 func (s *Service) RetractType(ctx context.Context, recipientID, typ, key, value string) error {
 	f := s.db.Dialect().JSONField("metadata")
-	return s.store.Do(ctx, "notifications:"+recipientID, func(ctx context.Context, tx *persistence.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM notifications WHERE recipient_id = ? AND `+f+` = ? AND `+f+` = ?`,
-			recipientID, "type", typ, key, value)
-		return err
-	})
+	_, err := s.store.ExecAffected(ctx, "notifications:"+recipientID,
+		`DELETE FROM notifications WHERE recipient_id = ? AND `+f+` = ? AND `+f+` = ?`, recipientID, "type", typ, key, value)
+	return err
 }
 
 // AdminFilter selects notifications in the admin list.
@@ -164,7 +152,7 @@ func (s *Service) AdminList(ctx context.Context, f AdminFilter, limit, offset in
 		where, args = append(where, "n.sender_id = ?"), append(args, f.SenderID)
 	}
 	if f.Title != "" {
-		where, args = append(where, `lower(n.title) LIKE ? ESCAPE '\'`), append(args, "%"+persistence.EscapeLike(strings.ToLower(f.Title))+"%")
+		where, args = append(where, `lower(n.title) LIKE ? ESCAPE '\'`), append(args, persistence.ContainsPattern(f.Title))
 	}
 	w := strings.Join(where, " AND ")
 	var total int
@@ -185,15 +173,7 @@ func (s *Service) AdminDelete(ctx context.Context, id string) error {
 	if !persistence.ValidID(id) {
 		return ErrNotFound
 	}
-	var n int64
-	err := s.store.Do(ctx, "notifications:admin", func(ctx context.Context, tx *persistence.Tx) error {
-		res, err := tx.Exec(ctx, `DELETE FROM notifications WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := s.store.ExecAffected(ctx, "notifications:admin", `DELETE FROM notifications WHERE id = ?`, id)
 	if err == nil && n == 0 {
 		return ErrNotFound
 	}

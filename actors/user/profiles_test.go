@@ -274,6 +274,8 @@ func TestProfilesSearchAndList(t *testing.T) {
 			{"AL", 2, 2, "zed ", 3},
 			{"50%", 25, 0, "pct ", 1},            // % is literal
 			{"under_", 25, 0, "under_score ", 1}, // _ is literal
+			{"UNDER_", 25, 0, "under_score ", 1}, // username (stored lower-case) matched by a lower-cased pattern
+			{"Pc", 25, 0, "pct pcx ", 2},         // username only
 			{"liddell", 25, 0, "", 0},            // prefix only
 			{"secret", 25, 0, "", 0},             // e-mail never searched
 			{zed.ID, 25, 0, "zed ", 1},

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/users"
 )
 
@@ -138,18 +137,6 @@ func (c Changes) Validate(l Limits) error {
 		v.add("metadata", MetadataErrors(c.Metadata, l)...)
 	}
 	return v.orNil()
-}
-
-// PrefixPattern is the LIKE pattern of a case-insensitive prefix search for
-// q (wildcards in q match literally; use with ESCAPE '\').
-func PrefixPattern(q string) string {
-	return persistence.EscapeLike(strings.ToLower(q)) + "%"
-}
-
-// ContainsPattern is the LIKE pattern of a case-insensitive substring
-// search for q (use with ESCAPE '\').
-func ContainsPattern(q string) string {
-	return "%" + persistence.EscapeLike(strings.ToLower(q)) + "%"
 }
 
 // MatchesPrefix reports whether the public search for q finds r by its

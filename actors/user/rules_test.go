@@ -115,22 +115,6 @@ func TestChangesValidate(t *testing.T) {
 	}
 }
 
-func TestPatterns(t *testing.T) {
-	tests := []struct{ q, prefix, contains string }{
-		{"Bob", "bob%", "%bob%"},
-		{"50%_off", `50\%\_off%`, `%50\%\_off%`},
-		{`back\slash`, `back\\slash%`, `%back\\slash%`},
-	}
-	for _, tt := range tests {
-		if got := user.PrefixPattern(tt.q); got != tt.prefix {
-			t.Errorf("PrefixPattern(%q) = %q, want %q", tt.q, got, tt.prefix)
-		}
-		if got := user.ContainsPattern(tt.q); got != tt.contains {
-			t.Errorf("ContainsPattern(%q) = %q, want %q", tt.q, got, tt.contains)
-		}
-	}
-}
-
 func TestMatchesPrefix(t *testing.T) {
 	r := &users.Row{Username: "sheep-4821", DisplayName: "Big Bob"}
 	for q, want := range map[string]bool{"big": true, "BIG B": true, "sheep": true, "SHEEP-48": true, "bob": false, "4821": false} {

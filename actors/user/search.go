@@ -19,8 +19,10 @@ func (p *Profiles) Search(ctx context.Context, q string, limit, offset int) ([]*
 	if q == "" {
 		return []*users.Row{}, 0, nil
 	}
-	pat := PrefixPattern(q)
-	const where = `lower(display_name) LIKE ? ESCAPE '\' OR lower(username) LIKE ? ESCAPE '\'`
+	pat := persistence.PrefixPattern(q)
+	// Usernames are stored lower-case: comparing the bare column with the
+	// lower-cased pattern keeps it sargable (display names keep lower()).
+	const where = `lower(display_name) LIKE ? ESCAPE '\' OR username LIKE ? ESCAPE '\'`
 	var total int
 	if err := p.db.QueryRow(ctx, `SELECT count(*) FROM users WHERE `+where, pat, pat).Scan(&total); err != nil {
 		return nil, 0, err
@@ -76,7 +78,7 @@ func (p *Profiles) List(ctx context.Context, lq ListQuery) ([]*users.Row, int, e
 	case persistence.ValidID(q):
 		where, args = "id = ?", []any{strings.ToLower(q)}
 	default:
-		pat := ContainsPattern(q)
+		pat := persistence.ContainsPattern(q)
 		cols := []string{"email", "username", "display_name", "device_id", "discord_id", "google_id", "facebook_id", "apple_id", "steam_id"}
 		ors := make([]string, len(cols))
 		for i, c := range cols {

@@ -29,8 +29,10 @@ func oauthConfig(cfg *config.Config) oauth.Config {
 }
 
 // mountOAuth builds the OAuth providers and service on top of a.auth and
-// registers the OAuth routes (API.md §4.2). A Sign in with Apple key that
-// does not parse disables Apple with an error in the log.
+// registers the OAuth routes (API.md §4.2). The providers are built here
+// only: the account pages reuse them (a.http.OAuth().Providers()). A Sign
+// in with Apple key that does not parse disables Apple with an error in
+// the log.
 func mountOAuth(a *app) {
 	log := a.log.With("component", "oauth")
 	providers, err := oauth.NewProviders(oauthConfig(a.cfg))

@@ -12,17 +12,23 @@ import (
 )
 
 // mountWeb builds the mailer and registers the account pages (/, /users/*,
-// /dev/mailbox). Sign-ups through the JSON route get the confirmation
-// e-mail too (auth OnUserCreated), and OAuth callbacks with a "browser:"
-// state complete the pages' provider sign-in and linking. Call it after
-// the auth service and the OAuth routes exist. The returned *web.Web
-// starts and reads browser sessions.
+// /dev/mailbox: loopback clients only outside production, signed-in admins
+// with MAILBOX_PREVIEW_ENABLED in production). Sign-ups through the JSON
+// route get the confirmation e-mail too (auth OnUserCreated), and OAuth
+// callbacks with a "browser:" state complete the pages' provider sign-in
+// and linking. Call it after the auth service and the OAuth routes
+// (mountOAuth) exist. The returned *web.Web starts and reads browser
+// sessions.
 func mountWeb(a *app) *web.Web {
 	cfg := a.cfg
 	log := a.log.With("component", "web")
 	mailer, mailbox := newMailer(cfg, log)
-	// A bad Apple key was already reported by mountOAuth; Apple is then off.
-	providers, _ := oauth.NewProviders(oauthConfig(cfg))
+	// The pages share the OAuth routes' provider clients (one HTTP client,
+	// one Apple JWKS cache).
+	var providers *oauth.Providers
+	if svc := a.http.OAuth(); svc != nil {
+		providers = svc.Providers()
+	}
 	w := web.New(web.Options{
 		Auth:             a.auth,
 		OAuth:            providers,

@@ -8,7 +8,10 @@
 //     acknowledged write survives a crash (kill -9) of the process.
 //   - Isolation of failures: an op that returns an error (or panics) fails
 //     alone; the batch is retried without it, each op under a savepoint, and
-//     the others commit.
+//     the others commit. An op that is running when the transaction timeout
+//     (OpTimeout) expires is the failing op: it fails with
+//     context.DeadlineExceeded and the others are retried in a fresh
+//     transaction.
 //   - Ordering: ops submitted with the same key run in submission order
 //     (keys are pinned to one flusher shard; each shard is FIFO).
 //   - Shutdown: Close stops intake, drains everything queued, then returns.
@@ -20,6 +23,7 @@ package writebehind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
@@ -41,12 +45,14 @@ type Options struct {
 	// of a batch arrived, when the batch is not yet full (default 500µs; 0
 	// means only what is already queued is batched).
 	MaxDelay time.Duration
-	// QueueSize bounds each shard's queue; Submit blocks when it is full.
+	// QueueSize bounds each shard's queue; Submit blocks when it is full
+	// (Do gives up when its context ends).
 	QueueSize int
 	// Shards is the number of concurrent flushers (default 1; SQLite must
 	// use 1 since it has one writer).
 	Shards int
-	// OpTimeout bounds one transaction attempt (default 15s).
+	// OpTimeout bounds one transaction attempt (default 15s). The op that is
+	// running when it expires fails alone; the rest of its batch is retried.
 	OpTimeout time.Duration
 	Logger    *slog.Logger
 }
@@ -83,9 +89,16 @@ type Queue struct {
 	opts   Options
 	seed   maphash.Seed
 	shards []chan *pending
+	// mu guards closed and the senders count; it is never held while a
+	// sender waits for room in a full shard queue.
 	mu     sync.RWMutex
 	closed bool
-	wg     sync.WaitGroup
+	// stop is closed by Close: senders waiting for room give up.
+	stop chan struct{}
+	// senders counts enqueues in flight; Close closes the shard channels
+	// only once they are all done.
+	senders sync.WaitGroup
+	wg      sync.WaitGroup
 
 	ops, failed, batches, retries atomic.Uint64
 }
@@ -119,7 +132,7 @@ func (p Pending) Wait() error { <-p.p.done; return p.p.err }
 // New starts a queue writing to db.
 func New(db *persistence.DB, opts Options) *Queue {
 	opts.defaults()
-	q := &Queue{db: db, opts: opts, seed: maphash.MakeSeed()}
+	q := &Queue{db: db, opts: opts, seed: maphash.MakeSeed(), stop: make(chan struct{})}
 	q.shards = make([]chan *pending, opts.Shards)
 	for i := range q.shards {
 		ch := make(chan *pending, opts.QueueSize)
@@ -143,7 +156,7 @@ func (q *Queue) Stats() Stats {
 // with persistence.ErrClosed.
 func (q *Queue) Submit(key string, op Op) Pending {
 	p := &pending{op: op, done: make(chan struct{})}
-	q.enqueue(key, p)
+	q.enqueue(nil, key, p)
 	return Pending{p}
 }
 
@@ -151,25 +164,56 @@ func (q *Queue) Submit(key string, op Op) Pending {
 // outcome once it is acknowledged. cb runs on the flusher goroutine and must
 // not block (sending to an actor mailbox is the intended use).
 func (q *Queue) SubmitFunc(key string, op Op, cb func(error)) {
-	q.enqueue(key, &pending{op: op, done: make(chan struct{}), cb: cb})
+	q.enqueue(nil, key, &pending{op: op, done: make(chan struct{}), cb: cb})
 }
 
-func (q *Queue) enqueue(key string, p *pending) {
+// enqueue puts p on its shard's queue, waiting for room while the queue is
+// full (no lock is held meanwhile). The wait ends early, with p acknowledged
+// with the reason, when the queue is closed (persistence.ErrClosed) or ctx
+// (nil: none) ends (ctx's error). It reports whether p was queued.
+func (q *Queue) enqueue(ctx context.Context, key string, p *pending) bool {
 	q.mu.RLock()
 	if q.closed {
 		q.mu.RUnlock()
 		q.ack(p, persistence.ErrClosed)
-		return
+		return false
 	}
-	q.shards[q.shard(key)] <- p
+	q.senders.Add(1)
 	q.mu.RUnlock()
+	defer q.senders.Done()
+	ch := q.shards[q.shard(key)]
+	select {
+	case ch <- p: // fast path: room in the queue
+		return true
+	default:
+	}
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
+	select {
+	case ch <- p:
+		return true
+	case <-q.stop:
+		q.ack(p, persistence.ErrClosed)
+	case <-done:
+		q.ack(p, ctx.Err())
+	}
+	return false
 }
 
-// Do submits op and waits for its acknowledgement. If ctx ends while the op
-// is still queued it is withdrawn and ctx's error returned; once the op has
-// started, Do waits for the transaction's outcome so the answer is exact.
+// Do submits op and waits for its acknowledgement. If ctx ends while Do
+// waits for room in a full queue, or while the op is still queued, the op is
+// withdrawn and ctx's error returned; once the op has started, Do waits for
+// the transaction's outcome so the answer is exact.
 func (q *Queue) Do(ctx context.Context, key string, op Op) error {
-	pd := q.Submit(key, op)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	pd := Pending{&pending{op: op, done: make(chan struct{})}}
+	if !q.enqueue(ctx, key, pd.p) {
+		return pd.p.err
+	}
 	select {
 	case <-pd.p.done:
 		return pd.p.err
@@ -180,6 +224,24 @@ func (q *Queue) Do(ctx context.Context, key string, op Op) error {
 		<-pd.p.done
 		return pd.p.err
 	}
+}
+
+// ExecAffected runs one statement as an op under key (see Do) and returns
+// the number of rows it affected once its transaction has committed.
+func (q *Queue) ExecAffected(ctx context.Context, key, query string, args ...any) (int64, error) {
+	var n int64
+	err := q.Do(ctx, key, func(ctx context.Context, tx *persistence.Tx) error {
+		res, err := tx.Exec(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 func (q *Queue) shard(key string) int {
@@ -198,10 +260,14 @@ func (q *Queue) Close(ctx context.Context) error {
 		return nil
 	}
 	q.closed = true
+	q.mu.Unlock()
+	// Senders still waiting for room give up with ErrClosed; once none is
+	// in flight, nothing can send on the shard channels any more.
+	close(q.stop)
+	q.senders.Wait()
 	for _, ch := range q.shards {
 		close(ch)
 	}
-	q.mu.Unlock()
 	done := make(chan struct{})
 	go func() { q.wg.Wait(); close(done) }()
 	select {
@@ -307,7 +373,8 @@ func (q *Queue) flush(batch []*pending) {
 			}
 			return
 		case failedAt >= 0:
-			// One op failed without savepoints: fail it alone, retry the rest
+			// One op failed without savepoints, or overran the transaction
+			// timeout: fail it alone, retry the rest in a fresh transaction
 			// with savepoints so no further op can poison the batch.
 			failed, failedErrs = append(failed, live[failedAt]), append(failedErrs, errs[failedAt])
 			live = append(live[:failedAt:failedAt], live[failedAt+1:]...)
@@ -331,8 +398,10 @@ func (q *Queue) flush(batch []*pending) {
 }
 
 // attempt runs one transaction over ops. It returns per-op errors, the index
-// of the op that aborted a savepoint-less attempt (or -1), and the error that
-// prevented the commit (nil when committed).
+// of the op that aborted the attempt (or -1), and the error that prevented
+// the commit (nil when committed). An op aborts the attempt when it fails
+// without savepoints, or, with or without savepoints, when the transaction
+// timeout expires while it runs (the transaction is then unusable).
 func (q *Queue) attempt(ops []*pending, savepoints bool) ([]error, int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), q.opts.OpTimeout)
 	defer cancel()
@@ -343,29 +412,39 @@ func (q *Queue) attempt(ops []*pending, savepoints bool) ([]error, int, error) {
 	}
 	for i, p := range ops {
 		if savepoints {
-			err := tx.Savepoint(ctx, func() error { return run(ctx, tx, p.op) })
-			if err != nil {
-				errs[i] = err
-				if ctx.Err() != nil {
-					_ = tx.Rollback()
-					return errs, -1, ctx.Err()
-				}
-			}
-			continue
+			errs[i] = tx.Savepoint(ctx, func() error { return run(ctx, tx, p.op) })
+		} else {
+			errs[i] = run(ctx, tx, p.op)
 		}
-		if err := run(ctx, tx, p.op); err != nil {
+		if ctx.Err() != nil {
+			// The deadline passed while this op ran: it is the one to blame,
+			// whether it noticed (and failed) or not.
 			_ = tx.Rollback()
-			errs[i] = err
-			if ctx.Err() != nil || q.db.Dialect().Retryable(err) {
-				return errs, -1, err
+			errs[i] = q.overran(errs[i])
+			return errs, i, errs[i]
+		}
+		if errs[i] != nil && !savepoints {
+			_ = tx.Rollback()
+			if q.db.Dialect().Retryable(errs[i]) {
+				return errs, -1, errs[i]
 			}
-			return errs, i, err
+			return errs, i, errs[i]
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return errs, -1, err
 	}
 	return errs, -1, nil
+}
+
+// overran is the error of an op that was running when the transaction
+// timeout expired.
+func (q *Queue) overran(opErr error) error {
+	err := fmt.Errorf("writebehind: op overran the %s transaction timeout: %w", q.opts.OpTimeout, context.DeadlineExceeded)
+	if opErr != nil && !errors.Is(opErr, context.DeadlineExceeded) && !errors.Is(opErr, context.Canceled) {
+		err = errors.Join(err, opErr)
+	}
+	return err
 }
 
 func run(ctx context.Context, tx *persistence.Tx, op Op) (err error) {

@@ -57,9 +57,19 @@ type Config struct {
 	// frame after sending its own. Default 2 s.
 	CloseGrace time.Duration
 	// MaxQueuedFrames and MaxQueuedBytes bound a socket's outbound queue
-	// (frames not yet written). Defaults 1024 frames, 2 MiB.
+	// of live frames (frames not yet written, other than a join burst).
+	// Defaults 1024 frames, 2 MiB.
 	MaxQueuedFrames int
 	MaxQueuedBytes  int
+	// MaxJoinBurstBytes bounds a join burst: the join reply plus every
+	// push made on the channel while its Join runs (a user channel
+	// replays up to 50 notifications there). The burst is held until
+	// Join returns and then queued as a whole, outside MaxQueuedBytes, so
+	// a client that reads is never dropped for it; a burst over this
+	// size (or over MaxQueuedFrames frames) closes the socket with
+	// CloseSlowConsumer. Default 16 MiB, and never less than
+	// MaxQueuedBytes.
+	MaxJoinBurstBytes int
 	// ReadBufferSize is the per-socket read buffer (held for the life of
 	// the socket). Default 512.
 	ReadBufferSize int
@@ -103,6 +113,10 @@ func (c *Config) defaults() {
 	if c.MaxQueuedBytes <= 0 {
 		c.MaxQueuedBytes = 2 << 20
 	}
+	if c.MaxJoinBurstBytes <= 0 {
+		c.MaxJoinBurstBytes = 16 << 20
+	}
+	c.MaxJoinBurstBytes = max(c.MaxJoinBurstBytes, c.MaxQueuedBytes)
 	if c.ReadBufferSize <= 0 {
 		c.ReadBufferSize = 512
 	}

@@ -1,8 +1,10 @@
 package phoenix
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gamend-go/gamend/transport/phoenix/internal/frame"
@@ -35,6 +37,20 @@ const (
 //
 // Delivery: see the package documentation. Pushes are frames
 // [join_ref, null, topic, event, payload].
+//
+// Join burst: pushes made on a Conn while its Join runs (and until the
+// join reply is queued) are held and then queued right after the reply as
+// one burst. The burst is bounded by Config.MaxJoinBurstBytes and
+// Config.MaxQueuedFrames, not by MaxQueuedBytes, so a Join may replay
+// megabytes (50 notifications of 60 KB) to a client that reads without the
+// socket being dropped as a slow consumer, and live pushes made right
+// after the join are not refused because the burst is still queued. The
+// bound on memory stays: a burst over its limit closes the socket with
+// CloseSlowConsumer, and a client that does not read stalls the writer,
+// which disconnects it after Config.WriteTimeout without progress (or the
+// live queue overflows first). Per socket, queued frames are thus bounded
+// by about 2×(MaxQueuedBytes+MaxJoinBurstBytes) (the batch being written
+// and the queue behind it) plus the burst of a Join in progress.
 type Conn struct {
 	sock    *Socket
 	ch      Channel
@@ -44,12 +60,14 @@ type Conn struct {
 	// Guarded by sock.mu.
 	state          connState
 	closeRequested bool      // Close called during Join
-	pending        []outItem // pushes made during Join
+	pending        []outItem // pushes made during Join (the join burst)
+	pendingBytes   int
 
 	// Touched only by the reader goroutine during HandleIn.
-	deferRef frame.Ref
-	inHandle bool
-	deferred bool
+	deferRef     frame.Ref
+	deferPayload json.RawMessage // the push being handled (for _request_id)
+	inHandle     bool
+	deferred     bool
 }
 
 // Socket returns the connection this channel lives on.
@@ -87,7 +105,8 @@ func (c *Conn) PushJSON(event string, payload []byte) error {
 }
 
 // Push queues event with payload; []byte and json.RawMessage are taken as
-// encoded JSON (see PushJSON), anything else is marshalled first.
+// encoded JSON (see PushJSON), anything else is encoded with MarshalJSON
+// (no HTML escaping) first.
 func (c *Conn) Push(event string, payload any) error {
 	b, err := marshal(payload)
 	if err != nil {
@@ -113,14 +132,15 @@ func (c *Conn) Defer() *Deferred {
 		panic(ErrNotInHandleIn)
 	}
 	c.deferred = true
-	return &Deferred{c: c, ref: c.deferRef}
+	return &Deferred{c: c, ref: c.deferRef, reqID: requestID(c.deferPayload)}
 }
 
 // Deferred is a reply owed to one client push.
 type Deferred struct {
-	c    *Conn
-	ref  frame.Ref
-	done atomic.Bool
+	c     *Conn
+	ref   frame.Ref
+	reqID json.RawMessage // the push's _request_id, for transport-made errors
+	done  atomic.Bool
 }
 
 // Reply answers the push as HandleIn's return values would. Only the first
@@ -129,9 +149,12 @@ func (d *Deferred) Reply(reply any, err error) {
 	if d.done.Swap(true) {
 		return
 	}
-	d.c.sock.finishReply(d.c, d.ref, reply, err)
+	d.c.sock.finishReply(d.c, d.ref, reply, err, func() json.RawMessage { return d.reqID })
 }
 
+// marshal encodes a payload or reply for the wire: nil is {} (nil bytes),
+// []byte and json.RawMessage are taken as encoded JSON, anything else goes
+// through MarshalJSON.
 func marshal(v any) ([]byte, error) {
 	switch p := v.(type) {
 	case nil:
@@ -141,5 +164,36 @@ func marshal(v any) ([]byte, error) {
 	case json.RawMessage:
 		return p, nil
 	}
-	return json.Marshal(v)
+	return MarshalJSON(v)
+}
+
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonEncoders = sync.Pool{New: func() any {
+	e := &jsonEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+// MarshalJSON encodes v like json.Marshal but without HTML escaping: <, >
+// and & are written as they are, not as \u003c, \u003e, \u0026 (six
+// times the size, and not what Phoenix sends). Use it for every payload
+// rendered for the wire (Push uses it for non-[]byte payloads). U+2028
+// and U+2029 are still escaped.
+func MarshalJSON(v any) ([]byte, error) {
+	e := jsonEncoders.Get().(*jsonEncoder)
+	e.buf.Reset()
+	err := e.enc.Encode(v)
+	var out []byte
+	if err == nil {
+		out = bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte{'\n'}))
+	}
+	if e.buf.Cap() <= 64<<10 {
+		jsonEncoders.Put(e)
+	}
+	return out, err
 }

@@ -1,6 +1,7 @@
 package phoenix
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,7 +25,7 @@ func (s *Socket) handleFrame(f frame.Frame) {
 		case c == nil && f.Event == "phx_leave": // as Phoenix: leaving twice is fine
 			s.reply(f.JoinRef, f.Ref, f.Topic, "ok", nil)
 		case c == nil:
-			s.reply(f.JoinRef, f.Ref, f.Topic, "error", bodyUnmatchedTopic)
+			s.reply(f.JoinRef, f.Ref, f.Topic, "error", withRequestID(bodyUnmatchedTopic, requestID(f.Payload)))
 		case f.Event == "phx_leave":
 			s.reply(c.joinRef, f.Ref, c.topic, "ok", nil)
 			s.endChannel(c, LeaveClient, "phx_close")
@@ -52,7 +53,10 @@ func (s *Socket) reply(joinRef, ref frame.Ref, topic, status string, body []byte
 	s.mu.Unlock()
 }
 
-// push queues a server push on c, holding it back while c is joining.
+// push queues a server push on c. While c is joining the push is held in
+// c.pending, bounded by the join-burst limits (MaxQueuedFrames frames
+// counting the reply, MaxJoinBurstBytes), and queued with the join reply
+// when Join returns (enqueueBurstLocked).
 func (s *Socket) push(c *Conn, it outItem) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -60,12 +64,15 @@ func (s *Socket) push(c *Conn, it outItem) error {
 	case c.state == stateClosed || s.closing:
 		return ErrClosed
 	case c.state == stateJoining:
-		if len(c.pending) >= s.ep.cfg.MaxQueuedFrames {
-			s.ep.stats.slowConsumers.Add(1)
-			s.closeLocked(CloseSlowConsumer, "slow consumer")
-			return ErrSlowConsumer
+		n := it.size()
+		if len(c.pending)+2 > s.ep.cfg.MaxQueuedFrames || c.pendingBytes+n > s.ep.cfg.MaxJoinBurstBytes {
+			s.ep.log.Warn("join burst over its limit", "socket_id", s.id, "user_id", s.userID, "topic", c.topic,
+				"frames", len(c.pending)+1, "bytes", c.pendingBytes+n)
+			c.pending, c.pendingBytes = nil, 0
+			return s.overflowLocked()
 		}
 		c.pending = append(c.pending, it)
+		c.pendingBytes += n
 		return nil
 	}
 	return s.enqueueLocked(it)
@@ -94,28 +101,30 @@ func (s *Socket) join(f frame.Frame) {
 	}
 	if err != nil {
 		s.mu.Lock()
-		c.state, c.pending = stateClosed, nil
+		c.state, c.pending, c.pendingBytes = stateClosed, nil, 0
 		s.mu.Unlock()
-		s.reply(f.JoinRef, f.Ref, f.Topic, "error", s.errorBody(c, "join", err, bodyJoinCrashed))
+		body, ok := s.errorBody(c, "join", err)
+		if !ok {
+			body = bodyJoinCrashed
+		}
+		s.reply(f.JoinRef, f.Ref, f.Topic, "error", body)
 		return
 	}
 
 	s.mu.Lock()
 	if s.closing {
-		c.state = stateClosed
+		c.state, c.pending, c.pendingBytes = stateClosed, nil, 0
 		s.mu.Unlock()
 		s.safeLeave(c, LeaveDisconnect)
 		return
 	}
 	s.channels = append(s.channels, c)
 	c.state = stateJoined
-	s.enqueueLocked(outItem{kind: itemReply, joinRef: f.JoinRef, ref: f.Ref, topic: f.Topic, event: "ok", payload: body})
-	for _, it := range c.pending {
-		if s.enqueueLocked(it) != nil {
-			break
-		}
-	}
-	c.pending = nil
+	// The reply and the pushes held during Join go out as one burst, in
+	// order, outside the live queue's byte cap (see enqueueBurstLocked).
+	// On overflow the socket is closing and teardown calls Leave.
+	s.enqueueBurstLocked(outItem{kind: itemReply, joinRef: f.JoinRef, ref: f.Ref, topic: f.Topic, event: "ok", payload: body}, c.pending)
+	c.pending, c.pendingBytes = nil, 0
 	closeNow := c.closeRequested
 	s.mu.Unlock()
 	s.ep.stats.channelsJoined.Add(1)
@@ -124,45 +133,48 @@ func (s *Socket) join(f frame.Frame) {
 	}
 }
 
-// errorBody encodes the response of an error reply: a ReplyError's
-// Response, or fallback (after logging) for any other error.
-func (s *Socket) errorBody(c *Conn, callback string, err error, fallback []byte) []byte {
+// errorBody encodes the response of an error reply from a ReplyError's
+// Response. For any other error, or a Response that does not encode, it
+// logs and reports false: the caller answers with its own transport-made
+// body.
+func (s *Socket) errorBody(c *Conn, callback string, err error) ([]byte, bool) {
 	var re *ReplyError
 	if errors.As(err, &re) {
 		b, merr := marshal(re.Response)
 		if merr == nil {
-			return b
+			return b, true
 		}
 		err = merr
 	}
 	if err != errJoinCrashed {
 		s.ep.log.Error("channel callback failed", "socket_id", s.id, "user_id", s.userID, "topic", c.topic, "callback", callback, "err", err)
 	}
-	return fallback
+	return nil, false
 }
 
 func (s *Socket) handleIn(c *Conn, f frame.Frame) {
 	if !s.ep.users.allowPush(s.userID, time.Now()) {
 		s.ep.stats.rateLimited.Add(1)
-		s.reply(c.joinRef, f.Ref, c.topic, "error", bodyRateLimited)
+		s.reply(c.joinRef, f.Ref, c.topic, "error", withRequestID(bodyRateLimited, requestID(f.Payload)))
 		s.endChannel(c, LeaveClosed, "phx_close")
 		return
 	}
-	c.inHandle, c.deferred, c.deferRef = true, false, f.Ref
+	c.inHandle, c.deferred, c.deferRef, c.deferPayload = true, false, f.Ref, f.Payload
 	reply, err, crashed := s.callHandleIn(c, f.Event, f.Payload)
-	c.inHandle = false
+	c.inHandle, c.deferPayload = false, nil
 	switch {
 	case crashed:
 		s.ep.stats.crashes.Add(1)
 		s.endChannel(c, LeaveCrashed, "phx_error")
 	case !c.deferred:
-		s.finishReply(c, f.Ref, reply, err)
+		s.finishReply(c, f.Ref, reply, err, func() json.RawMessage { return requestID(f.Payload) })
 	}
 }
 
 // finishReply sends HandleIn's answer (now or from a Deferred) and closes
-// the channel afterwards when a ReplyError asks for it.
-func (s *Socket) finishReply(c *Conn, ref frame.Ref, reply any, err error) {
+// the channel afterwards when a ReplyError asks for it. reqID yields the
+// push's _request_id, echoed in a transport-made error reply.
+func (s *Socket) finishReply(c *Conn, ref frame.Ref, reply any, err error, reqID func() json.RawMessage) {
 	status, closeAfter := "ok", false
 	var body []byte
 	if err == nil {
@@ -172,7 +184,10 @@ func (s *Socket) finishReply(c *Conn, ref frame.Ref, reply any, err error) {
 	}
 	if err != nil {
 		status = "error"
-		body = s.errorBody(c, "handle_in", err, bodyInternal)
+		var ok bool
+		if body, ok = s.errorBody(c, "handle_in", err); !ok {
+			body = withRequestID(bodyInternal, reqID())
+		}
 		var re *ReplyError
 		closeAfter = errors.As(err, &re) && re.Close
 	}
@@ -246,4 +261,38 @@ func (s *Socket) safeLeave(c *Conn, reason LeaveReason) {
 func (s *Socket) logPanic(callback string, c *Conn, r any) {
 	s.ep.log.Error("channel panicked", "socket_id", s.id, "user_id", s.userID, "topic", c.topic,
 		"callback", callback, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+}
+
+var requestIDKey = []byte(`"_request_id"`)
+
+// requestID returns the _request_id member of a push payload (the Godot
+// SDK's request helper adds it and matches replies by it), or nil.
+func requestID(payload []byte) json.RawMessage {
+	if !bytes.Contains(payload, requestIDKey) {
+		return nil
+	}
+	var in struct {
+		ID json.RawMessage `json:"_request_id"`
+	}
+	if json.Unmarshal(payload, &in) != nil || bytes.Equal(in.ID, []byte("null")) {
+		return nil
+	}
+	return in.ID
+}
+
+// withRequestID returns body (an encoded JSON object) with
+// "_request_id":id added, or body itself when id is empty. body is never
+// modified: the pre-encoded bodies are shared.
+func withRequestID(body []byte, id json.RawMessage) []byte {
+	if len(id) == 0 || len(body) < 2 || body[len(body)-1] != '}' {
+		return body
+	}
+	out := make([]byte, 0, len(body)+len(`,"_request_id":`)+len(id))
+	out = append(out, body[:len(body)-1]...)
+	if len(body) > 2 { // not {}
+		out = append(out, ',')
+	}
+	out = append(out, `"_request_id":`...)
+	out = append(out, id...)
+	return append(out, '}')
 }

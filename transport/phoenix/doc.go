@@ -20,7 +20,16 @@
 // is at most once: nothing is retried, and frames still queued when a
 // socket closes are dropped. Pushes never block the caller: when the queue
 // is full the socket is disconnected as a slow consumer (close code 1013)
-// and the push returns ErrSlowConsumer.
+// and the push returns ErrSlowConsumer. The join reply and the pushes made
+// during Join form a join burst with its own, larger bound
+// (Config.MaxJoinBurstBytes; see Conn), so a big replay on join never
+// drops a client that reads; one that stops reading is cut off after
+// Config.WriteTimeout without progress.
+//
+// Replies and pushes are JSON without HTML escaping (MarshalJSON), as
+// Phoenix sends them. Error replies the transport makes itself
+// (rate_limited, internal_error, unmatched topic) echo the push's
+// _request_id, which the Godot SDK matches replies by.
 //
 // # Goroutines and memory
 //

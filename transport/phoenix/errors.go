@@ -77,7 +77,8 @@ type errorBody struct {
 	Error string `json:"error"`
 }
 
-// Pre-encoded bodies the session sends itself.
+// Pre-encoded bodies the session sends itself. Never modify them: error
+// replies to a push get a copy with the push's _request_id (withRequestID).
 var (
 	bodyUnmatchedTopic = []byte(`{"reason":"unmatched topic"}`)
 	bodyJoinCrashed    = []byte(`{"reason":"join crashed"}`)

@@ -246,10 +246,12 @@ type leaveEvent struct {
 }
 
 // testChannel is a scripted Channel. Join: topic "room:reject" refuses,
-// "room:panic" panics, "room:pushy" pushes two events during Join.
-// HandleIn by event: "echo" replies the payload, "boom" panics, "unknown"
-// answers unknown_event and closes, "error" returns a plain error,
-// "later" defers the reply.
+// "room:panic" panics, "room:pushy" pushes two events during Join, topics
+// starting "room:burst" push the join burst their payload asks for
+// (burstSpec). HandleIn by event: "echo" replies the payload, "boom"
+// panics, "unknown" answers unknown_event and closes, "error" returns a
+// plain error, "later" defers the reply, "later_error" defers a plain
+// error, "html" replies and "html_error" refuses with text full of <>&.
 type testChannel struct {
 	joins  chan *phoenix.Conn
 	leaves chan leaveEvent
@@ -259,7 +261,7 @@ func newTestChannel() *testChannel {
 	return &testChannel{joins: make(chan *phoenix.Conn, 100), leaves: make(chan leaveEvent, 100)}
 }
 
-func (ch *testChannel) Join(_ context.Context, c *phoenix.Conn, _ json.RawMessage) (any, error) {
+func (ch *testChannel) Join(_ context.Context, c *phoenix.Conn, payload json.RawMessage) (any, error) {
 	switch c.Topic() {
 	case "room:reject":
 		return nil, phoenix.JoinError("not_a_member")
@@ -268,6 +270,17 @@ func (ch *testChannel) Join(_ context.Context, c *phoenix.Conn, _ json.RawMessag
 	case "room:pushy":
 		c.Push("first", map[string]int{"n": 1})
 		c.PushJSON("second", []byte(`{"n":2}`))
+	}
+	if strings.HasPrefix(c.Topic(), "room:burst") {
+		var spec burstSpec
+		if err := json.Unmarshal(payload, &spec); err != nil {
+			return nil, err
+		}
+		for i := range spec.N {
+			if c.PushJSON(fmt.Sprintf("b%d", i), burstPayload(i, spec.Size)) != nil {
+				break
+			}
+		}
 	}
 	ch.joins <- c
 	return map[string]string{"joined": c.Topic(), "user": c.UserID()}, nil
@@ -287,6 +300,14 @@ func (ch *testChannel) HandleIn(_ context.Context, c *phoenix.Conn, event string
 		d := c.Defer()
 		go d.Reply(map[string]bool{"late": true}, nil)
 		return nil, nil
+	case "later_error":
+		d := c.Defer()
+		go d.Reply(nil, errors.New("hook timed out badly"))
+		return nil, nil
+	case "html":
+		return map[string]string{"html": htmlText}, nil
+	case "html_error":
+		return nil, &phoenix.ReplyError{Response: map[string]string{"error": htmlText}}
 	}
 	return nil, phoenix.PushError("unknown_event", false)
 }
@@ -315,4 +336,20 @@ func (ch *testChannel) nextLeave(t *testing.T) leaveEvent {
 		t.Fatal("no leave")
 		return leaveEvent{}
 	}
+}
+
+// htmlText is what encoding/json would HTML-escape by default.
+const htmlText = `<b>Tom & "Jerry"</b> -> <script>`
+
+// burstSpec is the join payload of a "room:burst*" topic: push N events
+// of about Size bytes each during Join.
+type burstSpec struct {
+	N    int `json:"n"`
+	Size int `json:"size"`
+}
+
+// burstPayload is the i-th join-burst payload, about size bytes long.
+func burstPayload(i, size int) []byte {
+	head := fmt.Sprintf(`{"i":%d,"blob":"`, i)
+	return []byte(head + strings.Repeat("n", max(size-len(head)-2, 0)) + `"}`)
 }

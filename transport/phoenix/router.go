@@ -26,7 +26,8 @@ type Channel interface {
 	// the domain publishes. The response becomes the ok reply (nil = {});
 	// return JoinError(reason) to refuse (no channel is created and Leave
 	// is not called, so undo any subscription made before failing).
-	// Pushes made on c during Join are delivered right after the reply.
+	// Pushes made on c during Join are delivered right after the reply,
+	// as one join burst bounded by Config.MaxJoinBurstBytes (see Conn).
 	Join(ctx context.Context, c *Conn, payload json.RawMessage) (response any, err error)
 	// HandleIn answers a client push (after the per-user budget check):
 	// the reply becomes {"status":"ok","response":reply} (nil = {}); a

@@ -12,7 +12,8 @@ type Stats struct {
 	FramesIn       int64 // data messages received
 	FramesOut      int64 // Phoenix frames written (control frames excluded)
 	// SlowConsumerDisconnects counts sockets closed with
-	// CloseSlowConsumer: outbound queue overflow or write timeout.
+	// CloseSlowConsumer: outbound queue overflow (live queue or join
+	// burst) or write timeout.
 	SlowConsumerDisconnects int64
 	IdleTimeouts            int64 // sockets closed with CloseIdleTimeout
 	MalformedFrames         int64 // sockets closed for undecodable frames

@@ -59,24 +59,67 @@ func (s *Socket) startWriterLocked() {
 	go s.writeLoop()
 }
 
-// enqueueLocked queues it; s.mu is held. On overflow it starts the slow
+// enqueueLocked queues a live frame; s.mu is held. On overflow of the
+// live limits (MaxQueuedFrames, MaxQueuedBytes) it starts the slow
 // consumer close and returns ErrSlowConsumer.
 func (s *Socket) enqueueLocked(it outItem) error {
 	if s.closing {
 		return ErrClosed
 	}
 	n := it.size()
-	if len(s.q) >= s.ep.cfg.MaxQueuedFrames || s.qBytes+n > s.ep.cfg.MaxQueuedBytes {
-		s.ep.stats.slowConsumers.Add(1)
-		s.closeLocked(CloseSlowConsumer, "slow consumer")
-		// A writer stuck on a full TCP buffer gives up soon.
-		s.nc.SetWriteDeadline(time.Now().Add(s.ep.cfg.CloseGrace))
-		return ErrSlowConsumer
+	if s.qFrames >= s.ep.cfg.MaxQueuedFrames || s.qBytes+n > s.ep.cfg.MaxQueuedBytes {
+		return s.overflowLocked()
 	}
 	s.q = append(s.q, it)
+	s.qFrames++
 	s.qBytes += n
 	s.startWriterLocked()
 	return nil
+}
+
+// enqueueBurstLocked queues a join burst (the join reply, then the pushes
+// held while Join ran) as one unit; s.mu is held. The burst is accounted
+// apart from live frames: it never counts against MaxQueuedBytes (so a
+// live push right after a big join is not refused for it), only against
+// MaxJoinBurstBytes and MaxQueuedFrames, summed over the bursts still
+// queued. Once the writer takes the queue the burst no longer counts; a
+// client that does not read then stalls the writer, which gives up after
+// WriteTimeout (or the live queue overflows first).
+func (s *Socket) enqueueBurstLocked(reply outItem, pending []outItem) error {
+	if s.closing {
+		return ErrClosed
+	}
+	n := reply.size()
+	for i := range pending {
+		n += pending[i].size()
+	}
+	frames := 1 + len(pending)
+	if s.burstFrames+frames > s.ep.cfg.MaxQueuedFrames || s.burstBytes+n > s.ep.cfg.MaxJoinBurstBytes {
+		s.ep.log.Warn("join burst over its limit", "socket_id", s.id, "user_id", s.userID, "topic", reply.topic,
+			"frames", frames, "bytes", n, "queued_burst_bytes", s.burstBytes)
+		return s.overflowLocked()
+	}
+	s.q = append(s.q, reply)
+	s.q = append(s.q, pending...)
+	s.burstFrames += frames
+	s.burstBytes += n
+	s.startWriterLocked()
+	return nil
+}
+
+// overflowLocked disconnects the socket as a slow consumer; s.mu is held.
+func (s *Socket) overflowLocked() error {
+	s.ep.stats.slowConsumers.Add(1)
+	s.closeLocked(CloseSlowConsumer, "slow consumer")
+	// A writer stuck on a full TCP buffer gives up soon.
+	s.nc.SetWriteDeadline(time.Now().Add(s.ep.cfg.CloseGrace))
+	return ErrSlowConsumer
+}
+
+// resetQueueLocked empties the queue and its accounting; s.mu is held.
+func (s *Socket) resetQueueLocked() {
+	s.q = nil
+	s.qFrames, s.qBytes, s.burstFrames, s.burstBytes = 0, 0, 0, 0
 }
 
 // writeLoop is the socket's writer: it takes the whole queue at once,
@@ -88,7 +131,7 @@ func (s *Socket) writeLoop() {
 	for {
 		s.mu.Lock()
 		items := s.q
-		s.q, s.qBytes = nil, 0
+		s.resetQueueLocked()
 		sendClose := len(items) == 0 && s.closeCode != 0 && !s.closeSent
 		if s.dead || (len(items) == 0 && !sendClose) {
 			s.writing = false
@@ -107,20 +150,45 @@ func (s *Socket) writeLoop() {
 		}
 		err := s.writeItems(items)
 		clear(items) // drop payload references before the slice is collected
-		if err != nil {
+		if err != nil && !errors.Is(err, errSocketDead) {
 			s.writeFailed(err)
 		}
 	}
 }
 
-func (s *Socket) writeDeadline() time.Time {
+var errSocketDead = errors.New("phoenix: socket is dead")
+
+// armWrite sets the deadline of the next network write: WriteTimeout from
+// now, re-armed before every write, so WriteTimeout bounds how long the
+// client may go without reading, not how long a large batch (a join burst
+// on a slow link) takes in all. Once the socket is closing, the rest of
+// the batch must be written within CloseGrace of the close decision. It
+// fails once the socket is dead; the deadline is set under s.mu so
+// markDead's abort (deadline = now, set after it unlocks) always wins.
+func (s *Socket) armWrite() (time.Time, error) {
 	s.mu.Lock()
-	closing := s.closing
-	s.mu.Unlock()
-	if closing {
-		return time.Now().Add(s.ep.cfg.CloseGrace)
+	defer s.mu.Unlock()
+	if s.dead {
+		return time.Time{}, errSocketDead
 	}
-	return time.Now().Add(s.ep.cfg.WriteTimeout)
+	now := time.Now()
+	deadline := now.Add(s.ep.cfg.WriteTimeout)
+	if s.closing {
+		deadline = s.closeBy
+		if deadline.IsZero() {
+			deadline = now.Add(s.ep.cfg.CloseGrace)
+		}
+	}
+	return deadline, s.nc.SetWriteDeadline(deadline)
+}
+
+// write arms the deadline and writes b.
+func (s *Socket) write(b []byte) error {
+	if _, err := s.armWrite(); err != nil {
+		return err
+	}
+	_, err := s.nc.Write(b)
+	return err
 }
 
 func (s *Socket) writeItems(items []outItem) error {
@@ -132,10 +200,6 @@ func (s *Socket) writeItems(items []outItem) error {
 			batchPool.Put(bp)
 		}
 	}()
-	deadline := s.writeDeadline()
-	if err := s.nc.SetWriteDeadline(deadline); err != nil {
-		return err
-	}
 	frames := 0
 	for i := range items {
 		it := &items[i]
@@ -151,11 +215,11 @@ func (s *Socket) writeItems(items []outItem) error {
 		if s.compress && s.ep.cfg.CompressMinBytes >= 0 && n >= s.ep.cfg.CompressMinBytes {
 			// Flush what precedes it, then let the library deflate it.
 			if start > 0 {
-				if _, err := s.nc.Write(buf[:start]); err != nil {
+				if err := s.write(buf[:start]); err != nil {
 					return err
 				}
 			}
-			if err := s.writeCompressed(buf[start+maxWSHeader:], deadline); err != nil {
+			if err := s.writeCompressed(buf[start+maxWSHeader:]); err != nil {
 				return err
 			}
 			buf = buf[:0]
@@ -163,14 +227,14 @@ func (s *Socket) writeItems(items []outItem) error {
 		}
 		buf = finishFrame(buf, start, n)
 		if len(buf) >= flushAt {
-			if _, err := s.nc.Write(buf); err != nil {
+			if err := s.write(buf); err != nil {
 				return err
 			}
 			buf = buf[:0]
 		}
 	}
 	if len(buf) > 0 {
-		if _, err := s.nc.Write(buf); err != nil {
+		if err := s.write(buf); err != nil {
 			return err
 		}
 	}
@@ -216,7 +280,11 @@ func appendControl(buf []byte, op int, payload []byte) []byte {
 	return append(buf, payload...)
 }
 
-func (s *Socket) writeCompressed(msg []byte, deadline time.Time) error {
+func (s *Socket) writeCompressed(msg []byte) error {
+	deadline, err := s.armWrite()
+	if err != nil {
+		return err
+	}
 	s.ws.SetWriteDeadline(deadline)
 	w, err := s.ws.NextWriter(websocket.TextMessage)
 	if err != nil {
@@ -249,7 +317,7 @@ func (s *Socket) writeFailed(err error) {
 	s.mu.Lock()
 	wasClosing := s.closing
 	s.closing, s.dead = true, true
-	s.q = nil
+	s.resetQueueLocked()
 	s.mu.Unlock()
 	if slow && !wasClosing {
 		s.ep.stats.slowConsumers.Add(1)

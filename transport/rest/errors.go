@@ -1,13 +1,16 @@
 package rest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/gofiber/fiber/v2"
 )
 
 // Error is an HTTP error with the exact JSON body the contract specifies for
@@ -85,6 +88,7 @@ var (
 	ErrInternal     = ErrDetail(http.StatusInternalServerError)
 	ErrTooLarge     = ErrMessage(http.StatusRequestEntityTooLarge, "request_too_large", "request body exceeds the size limit")
 	ErrNotAccept    = ErrDetail(http.StatusNotAcceptable)
+	ErrNULInput     = ErrMessage(http.StatusBadRequest, "invalid_input", "NUL characters are not allowed")
 )
 
 // frameworkError turns huma's own errors (unparsable bodies, schema
@@ -106,14 +110,21 @@ func frameworkError(status int, msg string, errs ...error) huma.StatusError {
 		var d *huma.ErrorDetail
 		switch {
 		case errors.As(e, &d):
-			if f, ok := unmarshalField(d.Message); ok {
-				fields.Add(f, "is invalid")
+			if f, msg, ok := unmarshalError(d.Message); ok {
+				fields.Add(f, msg)
 				continue
 			}
-			fields.Add(fieldName(d.Location), d.Message)
+			f := fieldName(d.Location)
+			if f == "body" {
+				if m, ok := topLevelMessages[d.Message]; ok {
+					fields.Add(f, m) // huma's "expected object" for the body itself
+					continue
+				}
+			}
+			fields.Add(f, d.Message)
 		case e != nil:
-			if f, ok := unmarshalField(e.Error()); ok {
-				fields.Add(f, "is invalid")
+			if f, msg, ok := unmarshalError(e.Error()); ok {
+				fields.Add(f, msg)
 				continue
 			}
 			fields.Add("body", e.Error())
@@ -136,23 +147,53 @@ func isSyntaxError(msg string) bool {
 		strings.Contains(msg, "looking for beginning of value")
 }
 
-var structFieldRE = regexp.MustCompile(`Go struct field (\S*) of type`)
+var (
+	structFieldRE = regexp.MustCompile(`Go struct field (\S*) of type`)
+	goValueRE     = regexp.MustCompile(`cannot unmarshal \S+ into Go value of type (\S+)`)
+)
 
-// unmarshalField extracts the JSON field of an encoding/json type error
-// ("cannot unmarshal string into Go struct field .metadata of type …").
-func unmarshalField(msg string) (string, bool) {
-	m := structFieldRE.FindStringSubmatch(msg)
-	if m == nil {
-		return "", false
+// topLevelMessages rewrites huma's schema messages about the body itself.
+var topLevelMessages = map[string]string{
+	"expected object": "must be a JSON object",
+	"expected array":  "must be a JSON array",
+}
+
+// unmarshalError turns an encoding/json type error into a field and a
+// message free of Go type names: "cannot unmarshal string into Go struct
+// field .metadata of type …" is {"metadata":["is invalid"]}, and "cannot
+// unmarshal array into Go value of type struct { … }" (a body of the wrong
+// top-level type) is {"body":["must be a JSON object"]}.
+func unmarshalError(msg string) (field, text string, ok bool) {
+	if m := structFieldRE.FindStringSubmatch(msg); m != nil {
+		f := m[1]
+		if i := strings.LastIndexByte(f, '.'); i >= 0 {
+			f = f[i+1:]
+		}
+		if f == "" {
+			f = "body"
+		}
+		return f, "is invalid", true
 	}
-	f := m[1]
-	if i := strings.LastIndexByte(f, '.'); i >= 0 {
-		f = f[i+1:]
+	if m := goValueRE.FindStringSubmatch(msg); m != nil {
+		return "body", "must be " + jsonKind(m[1]), true
 	}
-	if f == "" {
-		return "body", true
+	return "", "", false
+}
+
+// jsonKind names the JSON value a Go type decodes from.
+func jsonKind(goType string) string {
+	goType = strings.TrimLeft(goType, "*")
+	switch {
+	case strings.HasPrefix(goType, "[]") || strings.HasPrefix(goType, "["):
+		return "a JSON array"
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "a boolean"
+	case strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint") || strings.HasPrefix(goType, "float"):
+		return "a number"
 	}
-	return f, true
+	return "a JSON object" // structs, maps and named types
 }
 
 // fieldName turns huma locations ("body.email", "query.page",
@@ -169,8 +210,58 @@ func fieldName(loc string) string {
 	return loc
 }
 
+// contextError is huma.NewErrorWithContext: frameworkError, plus an error
+// log line for 500s (a handler returned an error that is not a contract
+// error). The client only ever sees the generic 500 body.
+func contextError(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+	if status == http.StatusInternalServerError {
+		logInternal(ctx, msg, errs)
+	}
+	return frameworkError(status, msg, errs...)
+}
+
+// logInternal logs the cause of a 500 at error level, with the operation,
+// route and request id when the context has them.
+func logInternal(ctx huma.Context, msg string, errs []error) {
+	log, reqCtx := slog.Default(), context.Background()
+	args := []any{"err", errors.Join(errs...)}
+	if ctx != nil {
+		if c := ctx.Context(); c != nil {
+			reqCtx = c
+		}
+		if op := ctx.Operation(); op != nil {
+			args = append(args, "operation", op.OperationID)
+		}
+	}
+	if c := fiberCtx(ctx); c != nil {
+		if l, ok := c.Locals(localLogger).(*slog.Logger); ok {
+			log = l
+		}
+		args = append(args, "method", c.Method(), "route", routePattern(c),
+			"request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+	}
+	log.ErrorContext(reqCtx, "HTTP handler failed: "+msg, args...)
+}
+
+// fiberCtx digs the fiber context out of a (possibly wrapped) huma context,
+// or returns nil when ctx does not come from the fiber adapter.
+func fiberCtx(ctx huma.Context) *fiber.Ctx {
+	for ctx != nil {
+		switch c := ctx.(type) {
+		case interface{ Unwrap() *fiber.Ctx }:
+			return c.Unwrap()
+		case interface{ Unwrap() huma.Context }:
+			ctx = c.Unwrap()
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
 func init() {
 	huma.NewError = frameworkError
+	huma.NewErrorWithContext = contextError
 }
 
 // Schema documents the error bodies in the OpenAPI document: an object whose

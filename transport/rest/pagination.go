@@ -1,8 +1,15 @@
 package rest
 
 import (
+	"errors"
+	"math"
 	"strconv"
 )
+
+// MaxPage is the largest page number a request can ask for: larger values
+// (and numbers too large for an int) are clamped to it, so the row offset
+// stays far from overflowing and an out-of-range page is simply empty.
+const MaxPage = math.MaxInt32
 
 // Page is a parsed page request (API.md §1.5).
 type Page struct {
@@ -10,17 +17,28 @@ type Page struct {
 	PageSize int
 }
 
-// Offset is the number of rows before this page.
-func (p Page) Offset() int { return (p.Page - 1) * p.PageSize }
+// Offset is the number of rows before this page. It never overflows: a
+// page beyond what an int can address saturates at math.MaxInt (a valid
+// OFFSET on both dialects, yielding an empty page).
+func (p Page) Offset() int {
+	if p.Page <= 1 || p.PageSize <= 0 {
+		return 0
+	}
+	if p.Page-1 > math.MaxInt/p.PageSize {
+		return math.MaxInt
+	}
+	return (p.Page - 1) * p.PageSize
+}
 
-// ParsePage reads `page` (default 1, <1 → 1, non-numeric → default) and
-// `page_size` (default 25, clamped to [1, maxSize]).
+// ParsePage reads `page` (default 1, <1 → 1, non-numeric → default, at most
+// MaxPage) and `page_size` (default 25, clamped to [1, maxSize]). Numbers
+// too large for an int are clamped like any other out-of-range value.
 func ParsePage(page, pageSize string, maxSize int) Page {
 	p := Page{Page: 1, PageSize: 25}
-	if n, err := strconv.Atoi(page); err == nil {
-		p.Page = max(n, 1)
+	if n, ok := atoiClamped(page); ok {
+		p.Page = min(max(n, 1), MaxPage)
 	}
-	if n, err := strconv.Atoi(pageSize); err == nil {
+	if n, ok := atoiClamped(pageSize); ok {
 		p.PageSize = n
 	}
 	if maxSize < 1 {
@@ -28,6 +46,16 @@ func ParsePage(page, pageSize string, maxSize int) Page {
 	}
 	p.PageSize = min(max(p.PageSize, 1), maxSize)
 	return p
+}
+
+// atoiClamped parses a decimal integer; values beyond the int range come
+// back as math.MaxInt / math.MinInt instead of failing.
+func atoiClamped(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	if err == nil || errors.Is(err, strconv.ErrRange) {
+		return n, true
+	}
+	return 0, false
 }
 
 // Meta is the pagination block of list responses.

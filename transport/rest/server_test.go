@@ -3,6 +3,7 @@ package rest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -29,6 +30,17 @@ type echoOutput struct {
 	}
 }
 
+type textInput struct {
+	Body struct {
+		Text string `json:"text"`
+	}
+}
+
+type itemInput struct {
+	ID string `path:"id"`
+	Q  string `query:"q"`
+}
+
 // startServer runs a rest.Server on a random loopback port with two test
 // routes, returning its base URL.
 func startServer(t *testing.T, opts rest.Options) string {
@@ -45,6 +57,24 @@ func startServer(t *testing.T, opts rest.Options) string {
 		})
 	huma.Register(s.API, huma.Operation{OperationID: "test_panic", Method: http.MethodGet, Path: "/api/v1/test/panic"},
 		func(ctx context.Context, _ *struct{}) (*echoOutput, error) { panic("secret detail") })
+	huma.Register(s.API, huma.Operation{OperationID: "test_fail", Method: http.MethodGet, Path: "/api/v1/test/fail"},
+		func(ctx context.Context, _ *struct{}) (*echoOutput, error) {
+			return nil, errors.New("db exploded: secret detail")
+		})
+	// test_text skips schema validation, as several real handlers do, so
+	// the body reaches encoding/json as is.
+	huma.Register(s.API, huma.Operation{OperationID: "test_text", Method: http.MethodPost, Path: "/api/v1/test/text", SkipValidateBody: true},
+		func(ctx context.Context, in *textInput) (*echoOutput, error) {
+			out := &echoOutput{}
+			out.Body.Name = in.Body.Text
+			return out, nil
+		})
+	huma.Register(s.API, huma.Operation{OperationID: "test_item", Method: http.MethodGet, Path: "/api/v1/test/items/{id}"},
+		func(ctx context.Context, in *itemInput) (*echoOutput, error) {
+			out := &echoOutput{}
+			out.Body.Name = in.ID + "|" + in.Q
+			return out, nil
+		})
 	s.Finish()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -18,10 +18,6 @@ type Notification struct {
 
 // NewNotification renders a notification.
 func NewNotification(n notifications.Notification) Notification {
-	meta := n.Metadata
-	if meta == nil {
-		meta = map[string]any{}
-	}
 	return Notification{ID: n.ID, SenderID: n.SenderID, SenderName: n.SenderName, RecipientID: n.RecipientID,
-		Title: n.Title, Content: n.Content, Metadata: meta, InsertedAt: n.InsertedAt.UTC().Format(TimeLayout)}
+		Title: n.Title, Content: n.Content, Metadata: Map(n.Metadata), InsertedAt: n.InsertedAt.UTC().Format(TimeLayout)}
 }

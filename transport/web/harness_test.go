@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -70,6 +72,11 @@ type envOptions struct {
 	production        bool // mailbox preview off
 	previewInProd     bool // production with MAILBOX_PREVIEW_ENABLED
 	oauth             bool // OAuth providers against a fake
+	// listen is the listening address ("127.0.0.1:0" when empty); host,
+	// when set, is the address clients dial instead of the listener's.
+	listen, host string
+	// trustedProxies are the REST edge's TRUSTED_PROXIES.
+	trustedProxies []netip.Prefix
 }
 
 var _ rest.BrowserLogin = (*web.Web)(nil)
@@ -81,12 +88,20 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 	q := writebehind.New(tg.DB, writebehind.Options{Logger: log})
 	svc := auth.NewService(q, auth.NewTokens([]byte("jwt-secret-jwt-secret-jwt-secret-!")), auth.Options{BcryptCost: 4, RequireActivation: eo.requireActivation})
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	listen := eo.listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	srv := rest.New(rest.Options{Logger: log, RateLimit: rest.RateLimits{GeneralLimit: 100000, GeneralWindow: time.Minute, AuthLimit: 100000, AuthWindow: time.Minute}})
+	if eo.host != "" {
+		base = "http://" + net.JoinHostPort(eo.host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+	srv := rest.New(rest.Options{Logger: log, TrustedProxies: eo.trustedProxies,
+		RateLimit: rest.RateLimits{GeneralLimit: 100000, GeneralWindow: time.Minute, AuthLimit: 100000, AuthWindow: time.Minute}})
 	srv.MountAuth(svc)
 	huma.Register(srv.API, rest.Op(http.MethodGet, "/api/v1/test/whoami", "test_whoami", "Who am I", "Test", rest.AuthBearer),
 		func(ctx context.Context, _ *struct{}) (*whoami, error) {

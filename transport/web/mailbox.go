@@ -1,9 +1,13 @@
 package web
 
 import (
+	"net/netip"
 	"regexp"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/gamend-go/gamend/transport/rest"
 )
 
 // The development mailbox: every e-mail the server sent while no SMTP relay
@@ -34,14 +38,44 @@ func linkify(s string) []mailPart {
 	return out
 }
 
-// mailboxAllowed: everyone outside production; signed-in administrators
-// only when MAILBOX_PREVIEW_ENABLED opens it in production.
+// mailboxAllowed: outside production, clients on this machine only (the
+// mailbox holds confirmation, log-in and password-reset links); in
+// production, when MAILBOX_PREVIEW_ENABLED opens it, signed-in
+// administrators only. Everyone else gets 404.
 func (w *Web) mailboxAllowed(c *fiber.Ctx) bool {
+	if !w.mailboxOn() {
+		return false
+	}
 	if !w.opts.MailboxAdminOnly {
-		return true
+		return loopbackClient(c)
 	}
 	u, ok := w.CurrentUser(c)
 	return ok && u.IsAdmin
+}
+
+// loopbackClient reports whether the request comes from this machine: the
+// client address the REST edge resolved (rest.RealIP, which believes
+// forwarding headers only from trusted proxies) is a loopback address, and
+// so is every address a forwarding header names — a local reverse proxy
+// that relays a remote client (or passes on a CF-Connecting-IP the client
+// made up next to its real address) does not make that client local.
+func loopbackClient(c *fiber.Ctx) bool {
+	if !rest.RealIP(c).IsLoopback() {
+		return false
+	}
+	for _, h := range []string{"CF-Connecting-IP", "Fly-Client-IP", fiber.HeaderXForwardedFor, "X-Real-IP"} {
+		v := c.Get(h)
+		if v == "" {
+			continue
+		}
+		for _, part := range strings.Split(v, ",") {
+			a, err := netip.ParseAddr(strings.TrimSpace(part))
+			if err != nil || !a.Unmap().IsLoopback() {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (w *Web) mailboxList(c *fiber.Ctx) error {

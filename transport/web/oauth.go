@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -19,7 +20,7 @@ import (
 // with "browser:" is handed to CompleteBrowserOAuth (rest.BrowserLogin).
 
 const (
-	oauthCookie   = "_gamend_oauth" // provider|nonce|link user id|expiry, signed
+	oauthCookie   = "_gamend_oauth" // provider|nonce|link user id|link session id|expiry, signed
 	oauthTTL      = 10 * time.Minute
 	browserPrefix = "browser:"
 )
@@ -41,7 +42,9 @@ func (w *Web) oauthProviders() []providerView {
 // startOAuth (POST /users/oauth/:provider) sends the browser to the
 // provider: to sign in, or, when signed in, to link the provider to the
 // account. The state is bound to this browser by a signed cookie, so a
-// callback started in another browser (login or link CSRF) is refused.
+// callback started in another browser (login or link CSRF) is refused; a
+// link is also bound to the browser session that asked for it, so it
+// fails once that session ended (log-out, revocation, account takeover).
 func (w *Web) startOAuth(c *fiber.Ctx) error {
 	p := strCopy(c.Params("provider"))
 	if w.opts.OAuth == nil || !oauth.IsProvider(p) || !w.opts.OAuth.Configured(p) {
@@ -50,9 +53,9 @@ func (w *Web) startOAuth(c *fiber.Ctx) error {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	nonce := base64.RawURLEncoding.EncodeToString(b)
-	link := ""
-	if u, ok := w.CurrentUser(c); ok {
-		link = u.ID
+	link, linkSession := "", ""
+	if u, sess := w.current(c); u != nil {
+		link, linkSession = u.ID, sess.ID
 	}
 	authURL, err := w.opts.OAuth.AuthCodeURL(p, browserPrefix+nonce)
 	if err != nil {
@@ -65,7 +68,7 @@ func (w *Web) startOAuth(c *fiber.Ctx) error {
 	if w.secure {
 		same = fiber.CookieSameSiteNoneMode
 	}
-	c.Cookie(&fiber.Cookie{Name: oauthCookie, Value: w.sign.sign(oauthCookie, strings.Join([]string{p, nonce, link, strconv.FormatInt(exp.Unix(), 10)}, "|")),
+	c.Cookie(&fiber.Cookie{Name: oauthCookie, Value: w.sign.sign(oauthCookie, strings.Join([]string{p, nonce, link, linkSession, strconv.FormatInt(exp.Unix(), 10)}, "|")),
 		Path: "/", Expires: exp, Secure: w.secure, HTTPOnly: true, SameSite: same})
 	return c.Redirect(authURL, fiber.StatusSeeOther)
 }
@@ -78,7 +81,7 @@ func (w *Web) CompleteBrowserOAuth(c *fiber.Ctx, state string, prof oauth.Profil
 	raw := w.readCookie(c, oauthCookie)
 	c.Cookie(&fiber.Cookie{Name: oauthCookie, Path: "/", Expires: time.Now().Add(-time.Hour), Secure: w.secure, HTTPOnly: true})
 	parts := strings.Split(raw, "|")
-	if len(parts) != 4 || state != browserPrefix+parts[1] || expiredUnix(parts[3]) || (ferr == nil && prof.Provider != parts[0]) {
+	if len(parts) != 5 || state != browserPrefix+parts[1] || expiredUnix(parts[4]) || (ferr == nil && prof.Provider != parts[0]) {
 		return w.render(c, fiber.StatusBadRequest, "message", page{Title: "Sign-in expired",
 			Data: notice{Text: "This sign-in was started in another browser, has expired or was already used.", Link: logInPath, LinkText: "Back to log in"}})
 	}
@@ -95,7 +98,14 @@ func (w *Web) CompleteBrowserOAuth(c *fiber.Ctx, state string, prof oauth.Profil
 	}
 	ctx := c.UserContext()
 	if linkUserID != "" {
-		err := w.auth.LinkProvider(ctx, linkUserID, prof)
+		alive, err := w.sessionAlive(ctx, linkUserID, parts[3])
+		if err != nil {
+			return err
+		}
+		if !alive {
+			return w.redirect(c, logInPath, flashError, "You were logged out before "+provider+" was linked. Log in and try again.")
+		}
+		err = w.auth.LinkProvider(ctx, linkUserID, prof)
 		switch {
 		case errors.Is(err, auth.ErrProviderTaken):
 			return w.redirect(c, settingsPath, flashError, "This "+provider+" account is already linked to another account.")
@@ -118,6 +128,22 @@ func (w *Web) CompleteBrowserOAuth(c *fiber.Ctx, state string, prof oauth.Profil
 		return err
 	}
 	return w.redirect(c, w.takeReturnTo(c, afterLogInPath), flashInfo, msgWelcome)
+}
+
+// sessionAlive reports whether the browser session id of userID still
+// exists (the Apple callback is a cross-site POST that carries no session
+// cookie, so the session is looked up by the id the flow cookie kept).
+func (w *Web) sessionAlive(ctx context.Context, userID, id string) (bool, error) {
+	sessions, err := w.tokens.Sessions(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range sessions {
+		if s.ID == id {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func expiredUnix(s string) bool {

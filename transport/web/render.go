@@ -84,7 +84,7 @@ func (w *Web) render(c *fiber.Ctx, status int, name string, p page) error {
 	if p.Flash == nil {
 		p.Flash = w.takeFlash(c)
 	}
-	p.Mailbox = w.mailboxOn() && (!w.opts.MailboxAdminOnly || (p.User != nil && p.User.IsAdmin))
+	p.Mailbox = w.mailboxAllowed(c)
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return err

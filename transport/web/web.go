@@ -22,8 +22,9 @@ type Options struct {
 	// Mailbox is the development mailbox when Mailer is one (nil with SMTP).
 	Mailbox *mail.Mailbox
 	// MailboxPreview serves /dev/mailbox (outside production, or with
-	// MAILBOX_PREVIEW_ENABLED). MailboxAdminOnly restricts it to signed-in
-	// administrators (production); others get 404.
+	// MAILBOX_PREVIEW_ENABLED), to clients on the loopback interface only
+	// (rest.RealIP). MailboxAdminOnly (production) serves it to signed-in
+	// administrators instead, from anywhere. Others get 404.
 	MailboxPreview   bool
 	MailboxAdminOnly bool
 	// OAuth, when set, offers sign-in and linking with its configured
@@ -70,6 +71,9 @@ func New(opts Options) *Web {
 	w.csrf = w.newCSRF()
 	return w
 }
+
+// OAuth returns the OAuth provider clients the pages use (Options.OAuth).
+func (w *Web) OAuth() *oauth.Providers { return w.opts.OAuth }
 
 // Tokens returns the users_tokens store the pages use (browser sessions
 // and e-mail tokens).

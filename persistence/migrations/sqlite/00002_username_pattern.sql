@@ -1,0 +1,3 @@
+-- PostgreSQL adds a text_pattern_ops index for username prefix searches
+-- here; SQLite needs nothing (the migration keeps both dialects' versions
+-- in step).
