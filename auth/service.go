@@ -57,6 +57,7 @@ type Service struct {
 	tokens *Tokens
 	pw     *Passwords
 	opts   Options
+	cache  *users.Cache
 
 	// OnUserChanged, when set, is called after a committed change of a
 	// user's account data (providers, password, device), so live sessions
@@ -64,6 +65,10 @@ type Service struct {
 	OnUserChanged func(userID string)
 	// OnUserCreated, when set, is called after an account was created.
 	OnUserCreated func(ctx context.Context, u *users.Row)
+	// OnTokensRevoked, when set, is called after token_version was bumped
+	// (password change, revoke all): live sockets opened with the old
+	// tokens should be closed.
+	OnTokensRevoked func(userID string)
 }
 
 // NewService builds the identity service.
@@ -71,6 +76,10 @@ func NewService(store *writebehind.Queue, tokens *Tokens, opts Options) *Service
 	opts.defaults()
 	return &Service{db: store.DB(), store: store, tokens: tokens, pw: NewPasswords(opts.BcryptCost), opts: opts}
 }
+
+// SetUserCache makes token checks read users through c (and invalidate it
+// on every identity change made here).
+func (s *Service) SetUserCache(c *users.Cache) { s.cache = c }
 
 // Tokens returns the token signer.
 func (s *Service) Tokens() *Tokens { return s.tokens }
@@ -93,7 +102,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*users.Row, e
 }
 
 func (s *Service) userForClaims(ctx context.Context, c *Claims) (*users.Row, error) {
-	u, err := users.Get(ctx, s.db, c.Subject)
+	u, err := s.cache.Get(ctx, s.db, c.Subject)
 	if errors.Is(err, persistence.ErrNotFound) {
 		return nil, ErrTokenRevoked
 	}
@@ -286,6 +295,7 @@ func (s *Service) CreateUser(ctx context.Context, n users.New) (*users.Row, erro
 }
 
 func (s *Service) changed(id string) {
+	s.cache.Invalidate(id)
 	if s.OnUserChanged != nil {
 		s.OnUserChanged(id)
 	}
@@ -306,6 +316,7 @@ func (s *Service) update(ctx context.Context, id, query string, args ...any) err
 	if err == nil && n == 0 {
 		return ErrNotFound
 	}
+	s.cache.Invalidate(id)
 	return err
 }
 
@@ -335,12 +346,25 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, password 
 		return err
 	}
 	s.changed(userID)
+	s.revoked(userID)
 	return nil
 }
 
-// RevokeAllTokens bumps token_version: every JWT of the user stops working.
+// RevokeAllTokens bumps token_version: every JWT of the user stops working
+// and the user's sockets are closed.
 func (s *Service) RevokeAllTokens(ctx context.Context, userID string) error {
-	return s.update(ctx, userID, `UPDATE users SET token_version = token_version + 1, updated_at = ? WHERE id = ?`, persistence.Now(), userID)
+	err := s.update(ctx, userID, `UPDATE users SET token_version = token_version + 1, updated_at = ? WHERE id = ?`, persistence.Now(), userID)
+	if err == nil {
+		s.revoked(userID)
+	}
+	return err
+}
+
+func (s *Service) revoked(id string) {
+	s.cache.Invalidate(id)
+	if s.OnTokensRevoked != nil {
+		s.OnTokensRevoked(id)
+	}
 }
 
 // LinkDevice attaches a device id to the account.

@@ -97,7 +97,7 @@ func (c *Context) Registry() *Registry { return c.h.reg }
 func (c *Context) Store() *writebehind.Queue { return c.h.reg.store }
 
 // Logger is a logger carrying the entity kind and id.
-func (c *Context) Logger() *slog.Logger { return c.h.log }
+func (c *Context) Logger() *slog.Logger { return c.h.logger() }
 
 // Reply detaches the reply of the message being handled, to be answered
 // later from any goroutine; Handle must then return Deferred. For a Send the
@@ -141,8 +141,8 @@ func (c *Context) After(d time.Duration, msg any) (stop func() bool) {
 	return t.Stop
 }
 
-// Stop passivates the entity after the current message (for example when
-// the lobby it holds was deleted).
+// Stop passivates the entity after the current message and any commit it
+// has in flight (for example when the lobby it holds was deleted).
 func (c *Context) Stop() { c.h.stopRequested = true }
 
 // PID is the actor's process id (for tests and diagnostics).

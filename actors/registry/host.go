@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/anthdm/hollywood/actor"
+
+	"github.com/gamend-go/gamend/persistence"
 )
 
 // call is a message for an entity: a request when reply is set, a one-way
@@ -56,7 +58,16 @@ type entry struct {
 func (e *entry) touch() { e.lastActive.Store(time.Now().UnixNano()) }
 
 // host adapts an Entity to a hollywood actor.Receiver: lazy activation,
-// panic replies, deferred replies, passivation.
+// deferred replies, passivation, and panic containment.
+//
+// Lifecycle: an active host serves its mailbox. Retiring removes it from
+// the table, so new messages activate a fresh instance; messages already in
+// its mailbox are re-routed there. A retired host stays alive until the
+// commits it started are answered, then stops. A panic retires the host at
+// once (its state is suspect) and the next activation first waits for the
+// panicked instance's writes (a write-behind barrier on the entity's key)
+// before loading state from the store. Panics never reach hollywood, so
+// its restart budget is never spent and a panic never takes the node down.
 type host struct {
 	reg   *Registry
 	kind  *Kind
@@ -73,9 +84,19 @@ type host struct {
 	cur           *call
 	detached      bool
 	inflight      int
-	stopRequested bool
-	passivating   bool
+	stopRequested bool // passivate once no commit is in flight
+	retired       bool // removed from the table; re-routes new calls
+	stopped       bool // poisoned
 	stopWG        *sync.WaitGroup
+}
+
+// logger is the registry logger with the entity's kind and id, made on
+// first use (most entities never log; a logger per actor costs memory).
+func (h *host) logger() *slog.Logger {
+	if h.log == nil {
+		h.log = h.reg.log.With("kind", h.kind.Name, "id", h.id)
+	}
+	return h.log
 }
 
 func (h *host) Receive(ac *actor.Context) {
@@ -83,22 +104,34 @@ func (h *host) Receive(ac *actor.Context) {
 		h.pid = ac.PID()
 	}
 	switch m := ac.Message().(type) {
-	case actor.Initialized, actor.Started, actor.Stopped:
-		// Activation is lazy (first message) so a restart reloads state
-		// before the redelivered messages are handled.
 	case *call:
 		h.onCall(m)
 	case *committed:
 		h.inflight--
-		h.run(nil, func() (any, error) { return m.then(m.err) }, m.reply)
+		h.run(&call{reply: m.reply}, func() (any, error) { return m.then(m.err) }, m.reply)
 	case idleCheck:
 		h.onIdle()
 	case stopNow:
+		if h.stopped { // already on its way out
+			m.done.Done()
+			return
+		}
+		if h.stopWG != nil {
+			h.stopWG.Done() // a second stopNow: count it once
+		}
 		h.stopWG = m.done
 		h.stopRequested = true
 	}
-	if h.stopRequested && !h.passivating {
-		h.passivate()
+	if h.stopRequested && !h.retired && h.inflight == 0 {
+		h.retire(true)
+	}
+	if h.retired && !h.stopped && h.inflight == 0 {
+		h.stopped = true
+		h.reg.engine.Poison(h.pid)
+		if h.stopWG != nil {
+			h.stopWG.Done()
+			h.stopWG = nil
+		}
 	}
 }
 
@@ -111,9 +144,16 @@ func (h *host) ensureActive() error {
 	h.ctx = Context{h: h}
 	ctx, cancel := context.WithTimeout(context.Background(), h.reg.cfg.RequestTimeout)
 	defer cancel()
+	if _, ok := h.reg.barriers.LoadAndDelete(h.key); ok && h.reg.store != nil {
+		// A panicked predecessor may still have writes queued: wait until
+		// every op submitted under this key has been acknowledged.
+		if err := h.reg.store.Do(ctx, h.key, func(context.Context, *persistence.Tx) error { return nil }); err != nil {
+			h.logger().Warn("write-behind barrier before reactivation failed", "err", err)
+		}
+	}
 	if err := h.ent.Activate(ctx, &h.ctx); err != nil {
 		h.activateErr = fmt.Errorf("registry: activate %s: %w", h.key, err)
-		h.log.Warn("entity activation failed", "err", err)
+		h.logger().Warn("entity activation failed", "err", err)
 		h.stopRequested = true
 	}
 	return h.activateErr
@@ -123,9 +163,9 @@ func (h *host) onCall(c *call) {
 	if !c.timer {
 		h.entry.touch()
 	}
-	if h.passivating {
+	if h.retired {
 		if !c.timer {
-			h.reg.route(c) // to the next activation
+			_, _ = h.reg.route(c) // to the next activation
 		}
 		return
 	}
@@ -138,19 +178,19 @@ func (h *host) onCall(c *call) {
 	h.run(c, func() (any, error) { return h.ent.Handle(&h.ctx, c.msg) }, c.reply)
 }
 
-// run calls fn as the handling of c (nil for continuations) and answers
-// reply unless the entity deferred it. A panic answers ErrPanic and is
-// re-raised so hollywood restarts the actor from the store.
+// run calls fn as the handling of c and answers reply unless the entity
+// deferred it. A panic answers ErrPanic and retires the host.
 func (h *host) run(c *call, fn func() (any, error), reply ReplyFunc) {
 	h.cur, h.detached = c, false
 	defer func() {
 		h.cur = nil
 		if r := recover(); r != nil {
-			h.log.Error("entity panicked; restarting from the store", "panic", r, "stack", string(debug.Stack()))
+			h.logger().Error("entity panicked; the next message reloads it from the store", "panic", r, "stack", string(debug.Stack()))
 			if reply != nil && !h.detached {
 				reply(nil, ErrPanic)
 			}
-			panic(r)
+			h.reg.barriers.Store(h.key, struct{}{})
+			h.retire(false)
 		}
 	}()
 	v, err := fn()
@@ -165,7 +205,7 @@ func (h *host) run(c *call, fn func() (any, error), reply ReplyFunc) {
 }
 
 func (h *host) onIdle() {
-	if h.passivating || h.inflight > 0 {
+	if h.retired || h.inflight > 0 {
 		return
 	}
 	idle := time.Since(time.Unix(0, h.entry.lastActive.Load()))
@@ -175,29 +215,23 @@ func (h *host) onIdle() {
 	if ka, ok := h.ent.(KeepAliver); ok && h.activated && h.activateErr == nil && ka.KeepAlive() {
 		return
 	}
-	h.passivate()
+	h.retire(true)
 }
 
-// passivate removes the entity from the table (so new messages activate a
-// fresh instance), runs its Passivate hook and stops the actor; messages
-// already in the mailbox are re-routed to the next activation.
-func (h *host) passivate() {
-	if h.passivating {
+// retire removes the entity from the table so new messages activate a
+// fresh instance, running its Passivate hook first when hook is set (not
+// after a panic: the state is suspect). The actor stops once no commit of
+// it is in flight.
+func (h *host) retire(hook bool) {
+	if h.retired {
 		return
 	}
-	if h.inflight > 0 {
-		h.stopRequested = true // retried once the pending commits are answered
-		return
-	}
-	if h.stopWG != nil {
-		defer h.stopWG.Done()
-	}
-	if p, ok := h.ent.(Passivator); ok && h.activated && h.activateErr == nil {
+	if p, ok := h.ent.(Passivator); hook && ok && h.activated && h.activateErr == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), h.reg.cfg.RequestTimeout)
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					h.log.Error("entity Passivate panicked", "panic", r)
+					h.logger().Error("entity Passivate panicked", "panic", r)
 				}
 			}()
 			p.Passivate(ctx, &h.ctx)
@@ -205,6 +239,5 @@ func (h *host) passivate() {
 		cancel()
 	}
 	h.reg.remove(h.key, h.entry)
-	h.passivating = true
-	h.reg.engine.Poison(h.pid)
+	h.retired = true
 }

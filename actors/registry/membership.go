@@ -113,7 +113,8 @@ type membership struct {
 	r        *Registry
 	c        *cluster.Cluster
 	known    map[string]*memberRecord // by address
-	contacts map[string]bool          // addresses to greet (seeds, gossip, discovery)
+	contacts map[string]time.Time     // addresses to greet (gossip, discovery) -> when last heard of
+	seeds    map[string]bool          // configured seeds, greeted forever
 	ticks    int
 	repeater actor.SendRepeater
 }
@@ -121,7 +122,7 @@ type membership struct {
 func (r *Registry) membershipProvider() cluster.Producer {
 	return func(c *cluster.Cluster) actor.Producer {
 		return func() actor.Receiver {
-			return &membership{r: r, c: c, known: map[string]*memberRecord{}, contacts: map[string]bool{}}
+			return &membership{r: r, c: c, known: map[string]*memberRecord{}, contacts: map[string]time.Time{}, seeds: map[string]bool{}}
 		}
 	}
 }
@@ -142,7 +143,7 @@ func (p *membership) Receive(ac *actor.Context) {
 		}, membershipKind, actor.WithID(membershipID))
 		for _, s := range p.r.cfg.Seeds {
 			if s != p.r.self.Address {
-				p.contacts[s] = true
+				p.seeds[s] = true
 			}
 		}
 		p.publish()
@@ -158,7 +159,7 @@ func (p *membership) Receive(ac *actor.Context) {
 	case discovered:
 		for _, a := range m.addrs {
 			if a != p.r.self.Address {
-				p.contacts[a] = true
+				p.contacts[a] = time.Now()
 			}
 		}
 	case unreachable:
@@ -176,7 +177,16 @@ func (p *membership) beat(ac *actor.Context) {
 		hello.Known = append(hello.Known, a)
 	}
 	targets := map[string]bool{}
-	for a := range p.contacts {
+	for a := range p.seeds {
+		targets[a] = true
+	}
+	for a, since := range p.contacts {
+		// Forget an address nobody mentioned for a while and that never
+		// answered (a node that left, a restarted node's old port).
+		if _, member := p.known[a]; !member && time.Since(since) > 10*p.r.cfg.HeartbeatInterval {
+			delete(p.contacts, a)
+			continue
+		}
 		targets[a] = true
 	}
 	for a := range p.known {
@@ -221,7 +231,7 @@ func (p *membership) hello(h *wire.NodeHello) {
 	for _, a := range h.Known {
 		if a != p.r.self.Address {
 			if _, ok := p.known[a]; !ok {
-				p.contacts[a] = true
+				p.contacts[a] = time.Now()
 			}
 		}
 	}
@@ -268,10 +278,13 @@ func (r *Registry) onEvent(ac *actor.Context) {
 			sh.mu.Unlock()
 		}
 	case actor.DeadLetterEvent:
-		if c, ok := ev.Message.(*call); ok && !c.timer && !r.stopped.Load() {
-			if c.reply != nil {
-				c.reply(nil, ErrStopped)
+		switch m := ev.Message.(type) {
+		case *call:
+			if m.reply != nil && !m.timer {
+				m.reply(nil, ErrStopped)
 			}
+		case stopNow:
+			m.done.Done() // the entity stopped before Stop reached it
 		}
 	}
 }

@@ -65,6 +65,9 @@ type Registry struct {
 	members atomic.Pointer[[]Member]
 
 	nodeHandlers map[string]NodeHandler
+	// barriers holds keys whose next activation must first wait for the
+	// write-behind queue to drain the key (after a panic).
+	barriers sync.Map
 
 	replySeq  atomic.Uint64
 	routerPID *actor.PID
@@ -214,7 +217,7 @@ func (r *Registry) Store() *writebehind.Queue { return r.store }
 // clusterProducer is what hollywood's cluster would spawn for a kind; the
 // registry places entities itself, so it is only advertised, never used.
 func (r *Registry) clusterProducer(k *Kind) actor.Producer {
-	return func() actor.Receiver { return &host{reg: r, kind: k, log: r.log} }
+	return func() actor.Receiver { return &host{reg: r, kind: k} }
 }
 
 func (r *Registry) idleTimeout(k *Kind) time.Duration {
@@ -228,25 +231,34 @@ func (r *Registry) idleTimeout(k *Kind) time.Duration {
 // waits for its reply. Without a deadline on ctx the registry's
 // RequestTimeout applies.
 func (r *Registry) Request(ctx context.Context, kind, id string, msg any) (any, error) {
+	return r.request(ctx, &call{kind: kind, id: id, msg: msg})
+}
+
+func (r *Registry) request(ctx context.Context, c *call) (any, error) {
+	kind, id, msg := c.kind, c.id, c.msg
 	if r.stopped.Load() {
 		return nil, ErrStopped
 	}
+	// Without a deadline on ctx, RequestTimeout applies through a timer
+	// rather than a derived context: deriving from a long-lived context (a
+	// socket's) would leave a children map allocated in it.
+	var timeout <-chan time.Time
 	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.cfg.RequestTimeout)
-		defer cancel()
+		t := time.NewTimer(r.cfg.RequestTimeout)
+		defer t.Stop()
+		timeout = t.C
 	}
 	type result struct {
 		v   any
 		err error
 	}
 	ch := make(chan result, 1)
-	c := &call{kind: kind, id: id, msg: msg, reply: func(v any, err error) {
+	c.reply = func(v any, err error) {
 		select {
 		case ch <- result{v, err}:
 		default:
 		}
-	}}
+	}
 	cleanup, err := r.route(c)
 	if err != nil {
 		return nil, err
@@ -259,6 +271,8 @@ func (r *Registry) Request(ctx context.Context, kind, id string, msg any) (any, 
 		return res.v, res.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("registry: request %s/%s %T: %w", kind, id, msg, ctx.Err())
+	case <-timeout:
+		return nil, fmt.Errorf("registry: request %s/%s %T: %w", kind, id, msg, context.DeadlineExceeded)
 	}
 }
 
@@ -270,6 +284,12 @@ func (r *Registry) Send(kind, id string, msg any) error {
 	}
 	_, err := r.route(&call{kind: kind, id: id, msg: msg})
 	return err
+}
+
+// RequestIfActive is Request for an entity that is already active: it never
+// activates one and answers ErrNotActive when kind/id is not active.
+func (r *Registry) RequestIfActive(ctx context.Context, kind, id string, msg any) (any, error) {
+	return r.request(ctx, &call{kind: kind, id: id, msg: msg, ifActive: true})
 }
 
 // SendIfActive delivers msg to kind/id only if it is already active on its
@@ -338,12 +358,11 @@ func (r *Registry) deliverLocal(c *call) error {
 func (r *Registry) spawn(k *Kind, id, key string) *entry {
 	e := &entry{kind: k}
 	e.touch()
-	log := r.log.With("kind", k.Name, "id", id)
 	gen := strconv.FormatUint(r.gen.Add(1), 36)
 	// A restart after a panic gets a fresh host with the same identity.
 	e.pid = r.engine.Spawn(func() actor.Receiver {
-		return &host{reg: r, kind: k, id: id, key: key, entry: e, log: log}
-	}, k.Name, actor.WithID(id+"~"+gen), actor.WithRestartDelay(r.cfg.RestartDelay), actor.WithMaxRestarts(5), actor.WithInboxSize(128))
+		return &host{reg: r, kind: k, id: id, key: key, entry: e}
+	}, k.Name, actor.WithID(id+"~"+gen), actor.WithRestartDelay(r.cfg.RestartDelay), actor.WithMaxRestarts(5), actor.WithInboxSize(8)) // the inbox grows when needed
 	return e
 }
 

@@ -333,3 +333,33 @@ func TestNodeHandlersAcrossNodes(t *testing.T) {
 		}
 	}
 }
+
+// TestRepeatedPanicsNeverStopTheNode: an entity that panics again and
+// again answers ErrPanic each time, reloads from the store, and the node
+// (and the entity) keep working.
+func TestRepeatedPanicsNeverStopTheNode(t *testing.T) {
+	n := newNode(t, counterDB(t), time.Hour)
+	request(t, n.reg, "p", Inc{By: 2})
+	for i := range 12 {
+		if _, err := n.reg.Request(context.Background(), "counter", "p", Boom{}); !errors.Is(err, registry.ErrPanic) {
+			t.Fatalf("panic %d: %v", i, err)
+		}
+	}
+	if got := request(t, n.reg, "p", Inc{By: 1}); got != 3 {
+		t.Fatalf("after 12 panics: %v, want 3 (state reloaded from the store)", got)
+	}
+}
+
+// TestPanicWaitsForQueuedWrites: a panic right after a commit was submitted
+// must not let the next activation load state older than that commit.
+func TestPanicWaitsForQueuedWrites(t *testing.T) {
+	n := newNode(t, counterDB(t), time.Hour)
+	for i := range 20 {
+		id := fmt.Sprint("w", i)
+		_ = n.reg.Send("counter", id, Inc{By: 5})                         // commit in flight …
+		_, _ = n.reg.Request(context.Background(), "counter", id, Boom{}) // … then a panic
+		if got := request(t, n.reg, id, Get{}); got != 5 {
+			t.Fatalf("%s: reactivated with %v, want 5", id, got)
+		}
+	}
+}

@@ -23,14 +23,14 @@ type actor struct {
 	id     string
 	p      *Presence
 	row    users.Row
-	subs   map[Subscriber]struct{}
+	subs   subscribers
 	online bool
 	gen    int // invalidates pending goOffline timers
 	stop   func() bool
 }
 
 func (a *actor) Activate(ctx context.Context, c *registry.Context) error {
-	r, err := users.Get(ctx, c.Store().DB(), a.id)
+	r, err := a.p.opts.Cache.Get(ctx, c.Store().DB(), a.id)
 	if errors.Is(err, persistence.ErrNotFound) {
 		return ErrNoSuchUser
 	}
@@ -48,6 +48,23 @@ func (a *actor) Activate(ctx context.Context, c *registry.Context) error {
 	return nil
 }
 
+// Passivate writes the user offline when the actor stops while online (a
+// node shutting down): nobody else would. The write is queued, not awaited:
+// at shutdown the write-behind queue is drained after the actors stopped,
+// so thousands of users go offline in a few group commits.
+func (a *actor) Passivate(_ context.Context, c *registry.Context) {
+	if !a.online {
+		return
+	}
+	id := a.id
+	now := persistence.Now()
+	c.Store().Submit(c.Kind()+"/"+id, func(ctx context.Context, tx *persistence.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users SET is_online = ?, last_seen_at = ? WHERE id = ?`, false, now, id)
+		return err
+	})
+	a.online = false
+}
+
 // KeepAlive keeps the actor while channels are joined or presence is
 // online (the offline transition must run before passivation).
 func (a *actor) KeepAlive() bool { return len(a.subs) > 0 || a.online }
@@ -55,14 +72,17 @@ func (a *actor) KeepAlive() bool { return len(a.subs) > 0 || a.online }
 func (a *actor) Handle(c *registry.Context, msg any) (any, error) {
 	switch m := msg.(type) {
 	case Subscribe:
-		a.subs[m.Sub] = struct{}{}
+		a.subs = a.subs.add(m.Sub)
 		a.gen++
 		if a.online {
-			return SubscribeReply{User: a.row}, nil
+			friends, err := a.friends(c)
+			return SubscribeReply{User: a.row, Friends: friends}, err
 		}
-		return a.setOnline(c, true, func() (any, error) { return SubscribeReply{User: a.row}, nil })
+		return a.setOnline(c, true, func(friends []Friend) (any, error) {
+			return SubscribeReply{User: a.row, Friends: friends}, nil
+		})
 	case Unsubscribe:
-		delete(a.subs, m.Sub)
+		a.subs = a.subs.remove(m.Sub)
 		if len(a.subs) == 0 {
 			a.gen++
 			c.After(a.p.opts.Grace, goOffline{Gen: a.gen})
@@ -72,8 +92,10 @@ func (a *actor) Handle(c *registry.Context, msg any) (any, error) {
 		if m.Gen != a.gen || len(a.subs) > 0 || !a.online {
 			return nil, nil
 		}
-		return a.setOnline(c, false, func() (any, error) {
-			c.Stop() // nothing left to serve: passivate now
+		return a.setOnline(c, false, func([]Friend) (any, error) {
+			if len(a.subs) == 0 && !a.online {
+				c.Stop() // nothing left to serve: passivate now
+			}
 			return nil, nil
 		})
 	case refresh:
@@ -90,9 +112,17 @@ func (a *actor) Handle(c *registry.Context, msg any) (any, error) {
 	return nil, fmt.Errorf("user: unexpected message %T", msg)
 }
 
+// friends loads the user's accepted friends with their rows (≤ 1000).
+func (a *actor) friends(c *registry.Context) ([]Friend, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
+	defer cancel()
+	return Friends(ctx, c.Store().DB(), a.id, 1000)
+}
+
 // setOnline persists the online flag and last_seen_at, then announces the
-// change and runs done for the reply.
-func (a *actor) setOnline(c *registry.Context, online bool, done func() (any, error)) (any, error) {
+// change (loading the friend list once, for the announcement and for done)
+// and runs done for the reply.
+func (a *actor) setOnline(c *registry.Context, online bool, done func(friends []Friend) (any, error)) (any, error) {
 	now := persistence.Now()
 	prev := a.row
 	a.online, a.row.IsOnline, a.row.LastSeenAt = online, online, &now
@@ -115,9 +145,21 @@ func (a *actor) setOnline(c *registry.Context, online bool, done func() (any, er
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
 		defer cancel()
-		a.p.announce(ctx, c.Store().DB(), a.row, change)
+		var friends []Friend
+		var refs []FriendRef
+		if online {
+			var ferr error
+			if friends, ferr = Friends(ctx, c.Store().DB(), a.id, 1000); ferr != nil {
+				c.Logger().Warn("loading friends failed; presence not announced to them", "err", ferr)
+			}
+			refs = make([]FriendRef, len(friends))
+			for i, f := range friends {
+				refs[i] = FriendRef{UserID: f.User.ID, FriendshipID: f.FriendshipID}
+			}
+		}
+		a.p.announce(ctx, c.Store().DB(), a.row, change, refs)
 		a.deliver(Event{Self: &a.row})
-		return done()
+		return done(friends)
 	})
 }
 
@@ -138,11 +180,7 @@ func (a *actor) refresh(c *registry.Context) (any, error) {
 	for _, m := range c.Registry().Members() {
 		live[m.ID] = true
 	}
-	for s := range a.subs {
-		if !live[s.Node] {
-			delete(a.subs, s)
-		}
-	}
+	a.subs = a.subs.keep(func(s Subscriber) bool { return live[s.Node] })
 	if len(a.subs) == 0 {
 		a.gen++
 		c.Tell(goOffline{Gen: a.gen})
@@ -175,7 +213,7 @@ func (a *actor) reload(c *registry.Context) (any, error) {
 	row.IsOnline, row.LastSeenAt = a.online, a.row.LastSeenAt
 	a.row = row
 	a.deliver(Event{Self: &a.row})
-	a.p.announce(ctx, c.Store().DB(), a.row, ProfileUpdated)
+	a.p.announce(ctx, c.Store().DB(), a.row, ProfileUpdated, nil)
 	return nil, nil
 }
 
@@ -184,7 +222,7 @@ func (a *actor) deliver(ev Event) {
 	if d == nil {
 		return
 	}
-	for s := range a.subs {
+	for _, s := range a.subs {
 		d.Deliver(s, ev)
 	}
 }

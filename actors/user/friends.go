@@ -18,8 +18,8 @@ type FriendRef struct {
 
 // FriendIDs lists the accepted friends of userID.
 func FriendIDs(ctx context.Context, q persistence.Querier, userID string) ([]FriendRef, error) {
-	rows, err := q.Query(ctx, `SELECT id, CASE WHEN requester_id = ? THEN target_id ELSE requester_id END
-		FROM friendships WHERE status = 'accepted' AND (requester_id = ? OR target_id = ?)`, userID, userID, userID)
+	rows, err := q.Query(ctx, `SELECT id, target_id FROM friendships WHERE requester_id = ? AND status = 'accepted'
+		UNION ALL SELECT id, requester_id FROM friendships WHERE target_id = ? AND status = 'accepted'`, userID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -38,10 +38,18 @@ func FriendIDs(ctx context.Context, q persistence.Querier, userID string) ([]Fri
 // Friends returns up to limit accepted friends of userID with their
 // (Sanitized) rows, for the friend_updated push on join.
 func Friends(ctx context.Context, q persistence.Querier, userID string, limit int) ([]Friend, error) {
-	rows, err := q.Query(ctx, `SELECT f.id, `+prefixed("u.")+` FROM friendships f
-		JOIN users u ON u.id = CASE WHEN f.requester_id = ? THEN f.target_id ELSE f.requester_id END
-		WHERE f.status = 'accepted' AND (f.requester_id = ? OR f.target_id = ?)
-		ORDER BY f.id LIMIT ?`, userID, userID, userID, limit)
+	// Most players connecting have few or no friends: an index-only probe
+	// first spares them the join with users.
+	var any int
+	err := q.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM friendships WHERE requester_id = ? AND status = 'accepted'
+		UNION ALL SELECT 1 FROM friendships WHERE target_id = ? AND status = 'accepted' LIMIT 1) AS probe`, userID, userID).Scan(&any)
+	if err != nil {
+		return nil, err
+	}
+	if any == 0 {
+		return []Friend{}, nil
+	}
+	rows, err := q.Query(ctx, friendsQuery, userID, userID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +65,14 @@ func Friends(ctx context.Context, q persistence.Querier, userID string, limit in
 	}
 	return out, rows.Err()
 }
+
+// friendsQuery lists accepted friends with their rows: one index search per
+// direction (friendships_{requester,target}_id_status_index).
+var friendsQuery = `SELECT f.id, ` + prefixed("u.") + ` FROM friendships f JOIN users u ON u.id = f.target_id
+	WHERE f.requester_id = ? AND f.status = 'accepted'
+	UNION ALL SELECT f.id, ` + prefixed("u.") + ` FROM friendships f JOIN users u ON u.id = f.requester_id
+	WHERE f.target_id = ? AND f.status = 'accepted'
+	ORDER BY 1 LIMIT ?`
 
 // scanPrefix scans one extra leading column before a users row.
 type scanPrefix struct {

@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gamend-go/gamend/actors/notifications"
@@ -67,8 +68,12 @@ type (
 	// Subscribe adds a joined user:{id} channel; the first one brings the
 	// user online. The reply is a SubscribeReply.
 	Subscribe struct{ Sub Subscriber }
-	// SubscribeReply carries the user's current row (Sanitized).
-	SubscribeReply struct{ User users.Row }
+	// SubscribeReply carries the user's current row and accepted friends
+	// (Sanitized), for the pushes that follow a join.
+	SubscribeReply struct {
+		User    users.Row
+		Friends []Friend
+	}
 	// Unsubscribe removes a channel; when the last one goes, the user goes
 	// offline after the grace period.
 	Unsubscribe struct{ Sub Subscriber }
@@ -117,6 +122,9 @@ type PresenceOptions struct {
 	// restart or a placement change the subscriber set is rebuilt).
 	Resync func(userID string)
 	Hooks  []PresenceHook
+	// Cache, when set, serves activation reads (a socket connect has just
+	// loaded the user to check its token).
+	Cache *users.Cache
 }
 
 // Presence configures and creates user actors.
@@ -149,19 +157,33 @@ func (p *Presence) SetResync(fn func(userID string)) { p.opts.Resync = fn }
 // Kind returns the registry kind of user actors.
 func (p *Presence) Kind() registry.Kind {
 	return registry.Kind{Name: Kind, IdleTimeout: time.Minute, New: func(id string) registry.Entity {
-		return &actor{id: id, p: p, subs: map[Subscriber]struct{}{}}
+		return &actor{id: id, p: p}
 	}}
 }
 
 // Attach gives the factory its registry (after registry.New).
 func (p *Presence) Attach(reg *registry.Registry) { p.reg = reg }
 
-// ProfileChanged tells the user's actor, if the user is connected, that
-// the profile changed (wire it to Profiles.OnUpdated).
+// ProfileChanged announces a profile change (wire it to
+// Profiles.OnUpdated): a connected user's actor reloads and pushes updated
+// to the user's channels and friend_updated to friends; for a user who is
+// not connected the friends and hooks are told directly.
 func (p *Presence) ProfileChanged(userID string) {
-	if p.reg != nil {
-		_ = p.reg.SendIfActive(Kind, userID, ProfileChanged{})
+	if p.reg == nil {
+		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
+	defer cancel()
+	_, err := p.reg.RequestIfActive(ctx, Kind, userID, ProfileChanged{})
+	if !errors.Is(err, registry.ErrNotActive) {
+		return
+	}
+	db := p.reg.Store().DB()
+	r, err := users.Get(ctx, db, userID)
+	if err != nil {
+		return // deleted meanwhile
+	}
+	p.announce(ctx, db, Sanitize(*r), ProfileUpdated, nil)
 }
 
 // NotificationCreated implements notifications.Pusher: the notification is
@@ -173,13 +195,13 @@ func (p *Presence) NotificationCreated(n notifications.Notification) {
 }
 
 // announce tells friends and hooks about a change of u (after it is
-// durable). It runs on the actor's mailbox.
-func (p *Presence) announce(ctx context.Context, db *persistence.DB, u users.Row, change Change) {
-	friends, err := FriendIDs(ctx, db, u.ID)
-	if err == nil {
-		for _, f := range friends {
-			_ = p.reg.SendIfActive(Kind, f.UserID, FriendChanged{Friend: Friend{User: u, FriendshipID: f.FriendshipID}})
-		}
+// durable). friends, when not nil, is u's friend list already loaded.
+func (p *Presence) announce(ctx context.Context, db *persistence.DB, u users.Row, change Change, friends []FriendRef) {
+	if friends == nil {
+		friends, _ = FriendIDs(ctx, db, u.ID)
+	}
+	for _, f := range friends {
+		_ = p.reg.SendIfActive(Kind, f.UserID, FriendChanged{Friend: Friend{User: u, FriendshipID: f.FriendshipID}})
 	}
 	for _, h := range p.opts.Hooks {
 		h(ctx, u, change)

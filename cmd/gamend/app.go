@@ -21,6 +21,7 @@ import (
 	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/postgres"
 	"github.com/gamend-go/gamend/persistence/sqlite"
+	"github.com/gamend-go/gamend/persistence/users"
 	"github.com/gamend-go/gamend/persistence/writebehind"
 	"github.com/gamend-go/gamend/transport/channels"
 	"github.com/gamend-go/gamend/transport/phoenix"
@@ -46,6 +47,7 @@ type app struct {
 	userChannels  *channels.Users
 	socket        *phoenix.Endpoint
 	sweeper       *user.Sweeper
+	userCache     *users.Cache
 }
 
 func openDB(ctx context.Context, cfg *config.Config) (*persistence.DB, error) {
@@ -80,6 +82,7 @@ func serve(ctx context.Context, cfg *config.Config) int {
 		return 1
 	}
 	serveErr := make(chan error, 1)
+	startPprof(cfg.Ops.PprofAddr, a.log)
 	go func() { serveErr <- a.http.Serve(a.ln) }()
 	a.log.Info("gamend is listening", "addr", a.ln.Addr().String(), "url", cfg.PublicURL(),
 		"dialect", a.db.Dialect().Name(), "version", version)
@@ -148,6 +151,9 @@ func start(ctx context.Context, cfg *config.Config, ln net.Listener) (a *app, er
 		rcfg.Discovery = registry.NewTableDiscovery(a.db, 10*time.Second)
 	}
 	a.reg = registry.New(rcfg)
+	// Token checks and user actor activation read users through a short
+	// cache; writers on this node invalidate it, other nodes within 2 s.
+	a.userCache = users.NewCache(2*time.Second, 200_000)
 	registerKinds(a)
 	if err := a.reg.Start(); err != nil {
 		return a, err

@@ -18,6 +18,7 @@ func mount(a *app) {
 		MaxDeviceID:       cfg.Limits.MaxDeviceID,
 		MaxDisplayName:    cfg.Limits.MaxDisplayName,
 	})
+	a.auth.SetUserCache(a.userCache)
 	a.http.MountAuth(a.auth)
 	mountOAuth(a)
 	a.users = mountUsers(a)

@@ -13,7 +13,7 @@ import (
 func registerKinds(a *app) {
 	a.userChannels = channels.NewUsers(a.reg, a.db, a.log.With("component", "channels"))
 	a.presence = user.NewPresence(user.PresenceOptions{Deliverer: a.userChannels, Resync: a.userChannels.Resync,
-		Grace: a.cfg.Realtime.PresenceGrace.Duration()})
+		Grace: a.cfg.Realtime.PresenceGrace.Duration(), Cache: a.userCache})
 	a.presence.Attach(a.reg)
 	a.reg.Register(a.presence.Kind())
 	a.userChannels.RegisterNode()
@@ -26,7 +26,10 @@ func mountRealtime(a *app) {
 	cfg := a.cfg
 	a.userChannels.SetNotifications(a.notifications)
 	a.notifications.SetPusher(a.presence)
-	a.users.OnUpdated(a.presence.ProfileChanged)
+	a.users.OnUpdated(func(id string) {
+		a.userCache.Invalidate(id)
+		a.presence.ProfileChanged(id)
+	})
 
 	origins := cfg.AllowedOrigins()
 	check := origins.Match
@@ -47,5 +50,17 @@ func mountRealtime(a *app) {
 		}
 		return u.ID, nil
 	}), router)
+	a.userChannels.SetSocketCloser(a.socket.DisconnectUser)
+	a.users.OnDeleted(func(id string) {
+		a.userCache.Invalidate(id)
+		a.userChannels.DisconnectUser(id)
+	})
+	prevRevoked := a.auth.OnTokensRevoked
+	a.auth.OnTokensRevoked = func(userID string) {
+		if prevRevoked != nil {
+			prevRevoked(userID)
+		}
+		a.userChannels.DisconnectUser(userID)
+	}
 	a.sweeper = user.StartSweeper(a.queue, user.SweeperOptions{Logger: a.log.With("component", "presence")})
 }

@@ -186,3 +186,50 @@ func friendEntryOf(f wsFrame, id string) map[string]any {
 	e, _ := friends[id].(map[string]any)
 	return e
 }
+
+// TestSocketsClosedWhenAccessEnds: deleting the account, changing the
+// password and revoking tokens close the user's live sockets.
+func TestSocketsClosedWhenAccessEnds(t *testing.T) {
+	ta := newTestApp(t, "sqlite")
+	_, adminTok := ta.deviceUser(t, "close-admin")
+	cases := []struct {
+		name string
+		end  func(t *testing.T, id, tok string)
+	}{
+		{"password change", func(t *testing.T, id, tok string) {
+			r, _ := call(context.Background(), "PATCH", ta.base+"/api/v1/me/password", tok, map[string]any{"password": "a-new-password"})
+			if r.Status != 200 {
+				t.Fatalf("password: %d %s", r.Status, r.Raw)
+			}
+		}},
+		{"account deletion", func(t *testing.T, id, tok string) {
+			r, _ := call(context.Background(), "DELETE", ta.base+"/api/v1/me", tok, nil)
+			if r.Status != 200 {
+				t.Fatalf("delete: %d %s", r.Status, r.Raw)
+			}
+		}},
+		{"admin revokes tokens", func(t *testing.T, id, tok string) {
+			r, _ := call(context.Background(), "POST", ta.base+"/api/v1/admin/users/"+id+"/revoke_tokens", adminTok, nil)
+			if r.Status != 200 {
+				t.Fatalf("revoke: %d %s", r.Status, r.Raw)
+			}
+		}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			id, tok := ta.deviceUser(t, "close-"+string(rune('a'+i)))
+			ws, _, err := ta.dial(t, tok, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws.join("user:" + id)
+			ws.waitFor(event("user:"+id, "updated"))
+			tc.end(t, id, tok)
+			select {
+			case <-ws.closed:
+			case <-time.After(5 * time.Second):
+				t.Fatal("socket still open")
+			}
+		})
+	}
+}

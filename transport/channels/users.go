@@ -4,15 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gamend-go/gamend/actors/notifications"
 	"github.com/gamend-go/gamend/actors/registry"
 	"github.com/gamend-go/gamend/actors/user"
 	"github.com/gamend-go/gamend/persistence"
+	"github.com/gamend-go/gamend/persistence/users"
 	"github.com/gamend-go/gamend/transport/phoenix"
 	"github.com/gamend-go/gamend/transport/views"
 )
@@ -32,16 +35,26 @@ type resync struct {
 	UserID string `json:"user_id"`
 }
 
+// disconnect asks every node to close the sockets of a user.
+type disconnect struct {
+	UserID string `json:"user_id"`
+}
+
 func init() {
 	registry.RegisterMessage[remoteDelivery]("channels.remoteDelivery")
 	registry.RegisterMessage[resync]("channels.resync")
+	registry.RegisterMessage[disconnect]("channels.disconnect")
 }
 
 // joined is the per-channel state of a joined user:{id}.
 type joined struct {
 	conn *phoenix.Conn
-	mu   sync.Mutex
-	last map[string]string // object key -> last payload sent (dedupe)
+	// joining is set while Join waits for the user actor: the channel's
+	// own Subscribe is on its way, a resync must not send another.
+	joining  atomic.Bool
+	mu       sync.Mutex
+	lastSelf uint64            // hash of the last updated payload (dedupe)
+	friends  map[string]uint64 // friend id -> hash of its last entry, made on first use
 }
 
 // Users serves user:{id} topics and delivers user actor events to them.
@@ -51,8 +64,12 @@ type Users struct {
 	notifs *notifications.Service
 	log    *slog.Logger
 
-	mu    sync.RWMutex
-	chans map[string]*joined // key -> channel
+	// closeSockets closes every socket of a user on this node.
+	closeSockets func(userID string) int
+
+	mu     sync.RWMutex
+	chans  map[string]*joined            // key -> channel
+	byUser map[string]map[string]*joined // user id -> key -> channel
 }
 
 // NewUsers returns the user channel. Register its node handler before the
@@ -61,12 +78,22 @@ func NewUsers(reg *registry.Registry, db *persistence.DB, log *slog.Logger) *Use
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Users{reg: reg, db: db, log: log, chans: map[string]*joined{}}
+	return &Users{reg: reg, db: db, log: log, chans: map[string]*joined{}, byUser: map[string]map[string]*joined{}}
 }
 
 // SetNotifications gives the channel the notification service (for the
 // notifications pushed on join).
 func (u *Users) SetNotifications(n *notifications.Service) { u.notifs = n }
+
+// SetSocketCloser installs the function that closes a user's sockets on
+// this node (the socket endpoint's DisconnectUser).
+func (u *Users) SetSocketCloser(fn func(userID string) int) { u.closeSockets = fn }
+
+// DisconnectUser closes the user's sockets on every node (account deleted,
+// tokens revoked): the client must authenticate again.
+func (u *Users) DisconnectUser(userID string) {
+	_ = u.reg.BroadcastNodes(nodeHandler, disconnect{UserID: userID})
+}
 
 // RegisterNode installs the node handler (call before registry.Start).
 func (u *Users) RegisterNode() { u.reg.HandleNode(nodeHandler, u.onNode) }
@@ -81,11 +108,15 @@ func (u *Users) onNode(msg any) {
 	switch m := msg.(type) {
 	case remoteDelivery:
 		u.deliverLocal(m.Key, m.Event)
+	case disconnect:
+		if u.closeSockets != nil {
+			u.closeSockets(m.UserID)
+		}
 	case resync:
 		u.mu.RLock()
 		var subs []user.Subscriber
-		for key, j := range u.chans {
-			if j.conn.UserID() == m.UserID && !j.conn.Closed() {
+		for key, j := range u.byUser[m.UserID] {
+			if !j.conn.Closed() && !j.joining.Load() {
 				subs = append(subs, user.Subscriber{Node: u.reg.NodeID(), Key: key})
 			}
 		}
@@ -110,9 +141,15 @@ func (u *Users) Join(ctx context.Context, c *phoenix.Conn, _ json.RawMessage) (a
 		return nil, phoenix.JoinError("unauthorized")
 	}
 	key := channelKey(c)
-	j := &joined{conn: c, last: map[string]string{}}
+	j := &joined{conn: c}
+	j.joining.Store(true)
+	defer j.joining.Store(false)
 	u.mu.Lock()
 	u.chans[key] = j
+	if u.byUser[id] == nil {
+		u.byUser[id] = map[string]*joined{}
+	}
+	u.byUser[id][key] = j
 	u.mu.Unlock()
 	sub := user.Subscriber{Node: u.reg.NodeID(), Key: key}
 	v, err := u.reg.Request(ctx, user.Kind, id, user.Subscribe{Sub: sub})
@@ -126,12 +163,8 @@ func (u *Users) Join(ctx context.Context, c *phoenix.Conn, _ json.RawMessage) (a
 		u.log.Warn("user channel join failed", "user_id", id, "err", err)
 		return nil, phoenix.JoinError("join failed")
 	}
-	u.push(j, "self", "updated", views.NewSelfUser(&reply.User))
-	friends, err := user.Friends(ctx, u.db, id, 1000)
-	if err != nil {
-		u.log.Warn("loading friends for join failed", "user_id", id, "err", err)
-	}
-	u.pushFriends(j, friends, true)
+	u.pushSelf(j, &reply.User)
+	u.pushFriends(j, reply.Friends, true)
 	if u.notifs != nil {
 		list, err := u.notifs.Latest(ctx, id, 50)
 		if err != nil {
@@ -181,9 +214,17 @@ func (u *Users) Leave(c *phoenix.Conn, _ phoenix.LeaveReason) {
 func (u *Users) drop(key string) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	_, ok := u.chans[key]
+	j, ok := u.chans[key]
+	if !ok {
+		return false
+	}
 	delete(u.chans, key)
-	return ok
+	uid := j.conn.UserID()
+	delete(u.byUser[uid], key)
+	if len(u.byUser[uid]) == 0 {
+		delete(u.byUser, uid)
+	}
+	return true
 }
 
 // Deliver implements user.Deliverer: local channels are pushed to at once,
@@ -205,7 +246,7 @@ func (u *Users) deliverLocal(key string, ev user.Event) {
 	}
 	switch {
 	case ev.Self != nil:
-		u.push(j, "self", "updated", views.NewSelfUser(ev.Self))
+		u.pushSelf(j, ev.Self)
 	case ev.Friends != nil:
 		u.pushFriends(j, ev.Friends, false)
 	case ev.Notification != nil:
@@ -213,21 +254,22 @@ func (u *Users) deliverLocal(key string, ev user.Event) {
 	}
 }
 
-// push sends event unless the same object's last payload was identical.
-func (u *Users) push(j *joined, object, event string, payload any) {
-	b, err := json.Marshal(payload)
+// pushSelf sends updated unless the last one sent was identical.
+func (u *Users) pushSelf(j *joined, row *users.Row) {
+	b, err := phoenix.MarshalJSON(views.NewSelfUser(row))
 	if err != nil {
-		u.log.Error("rendering a user event failed", "event", event, "err", err)
+		u.log.Error("rendering updated failed", "err", err)
 		return
 	}
+	h := payloadHash(b)
 	j.mu.Lock()
-	if j.last[object] == string(b) {
+	if j.lastSelf == h {
 		j.mu.Unlock()
 		return
 	}
-	j.last[object] = string(b)
+	j.lastSelf = h
 	j.mu.Unlock()
-	_ = j.conn.PushJSON(event, b)
+	_ = j.conn.PushJSON("updated", b)
 }
 
 func (u *Users) pushNotification(j *joined, n notifications.Notification) {
@@ -235,7 +277,7 @@ func (u *Users) pushNotification(j *joined, n notifications.Notification) {
 	if j.conn.DocsEventNames() {
 		name = "notification"
 	}
-	b, err := json.Marshal(views.NewNotification(n))
+	b, err := phoenix.MarshalJSON(views.NewNotification(n))
 	if err == nil {
 		_ = j.conn.PushJSON(name, b)
 	}
@@ -250,11 +292,14 @@ func (u *Users) pushFriends(j *joined, friends []user.Friend, snapshot bool) {
 		f := &friends[i]
 		brief := views.NewMemberBrief(&f.User)
 		entry := friendEntry{MemberBrief: brief, FriendshipID: f.FriendshipID}
-		b, _ := json.Marshal(entry)
-		key := "friend:" + f.User.ID
+		b, _ := phoenix.MarshalJSON(entry)
+		h := payloadHash(b)
 		j.mu.Lock()
-		same := j.last[key] == string(b)
-		j.last[key] = string(b)
+		if j.friends == nil {
+			j.friends = map[string]uint64{}
+		}
+		same := j.friends[f.User.ID] == h
+		j.friends[f.User.ID] = h
 		j.mu.Unlock()
 		if same && !snapshot {
 			continue
@@ -276,6 +321,11 @@ func (u *Users) pushFriends(j *joined, friends []user.Friend, snapshot bool) {
 	}
 	_ = j.conn.Push("friend_updated", map[string]any{"friends": entries})
 }
+
+// payloadHash fingerprints a rendered payload for deduplication.
+func payloadHash(b []byte) uint64 { return maphash.Bytes(hashSeed, b) }
+
+var hashSeed = maphash.MakeSeed()
 
 // friendEntry is MemberBrief plus friendship_id (API.md §5.4).
 type friendEntry struct {
