@@ -1,7 +1,16 @@
 package auth
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"hash"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -39,22 +48,31 @@ type TokenPair struct {
 
 // Tokens signs and verifies HS512 JWTs with one secret.
 type Tokens struct {
-	secret []byte
-	now    func() time.Time
-	parser *jwt.Parser
+	secret    []byte
+	now       func() time.Time
+	parser    *jwt.Parser
+	validator *jwt.Validator
+	// header is the encoded header of every token Sign makes; tokens that
+	// start with it take the fast verification path.
+	header string
+	macs   sync.Pool
 }
 
 // NewTokens returns a signer/verifier for secret (GUARDIAN_SECRET_KEY, or
 // SECRET_KEY_BASE).
 func NewTokens(secret []byte) *Tokens {
 	t := &Tokens{secret: secret, now: time.Now}
-	t.parser = jwt.NewParser(
+	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS512.Alg()}),
 		jwt.WithAudience(Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(func() time.Time { return t.now() }),
-	)
+	}
+	t.parser = jwt.NewParser(opts...)
+	t.validator = jwt.NewValidator(opts...)
+	t.header = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS512","typ":"JWT"}`))
+	t.macs.New = func() any { return hmac.New(sha512.New, t.secret) }
 	return t
 }
 
@@ -98,8 +116,8 @@ func (t *Tokens) Pair(userID string, tv int) (TokenPair, error) {
 // and that the typ claim equals typ; it does not look the user up. Every
 // failure wraps ErrTokenInvalid.
 func (t *Tokens) Parse(token, typ string) (*Claims, error) {
-	var c Claims
-	if _, err := t.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.secret, nil }); err != nil {
+	c, err := t.verify(token)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrTokenInvalid, err)
 	}
 	if c.Type != typ {
@@ -110,6 +128,63 @@ func (t *Tokens) Parse(token, typ string) (*Claims, error) {
 	}
 	if c.Subject == "" {
 		return nil, fmt.Errorf("%w: no subject", ErrTokenInvalid)
+	}
+	return c, nil
+}
+
+// verify checks a token's signature and registered claims. Tokens carrying
+// exactly the header Sign writes (every token this server issued) take a
+// fast path: one HMAC over the signed part, the claims decoded once, the
+// library's own claims validator. Anything else goes through the full
+// golang-jwt parser, which rejects every other algorithm. Both paths accept
+// exactly the same tokens (FuzzParseToken checks it).
+func (t *Tokens) verify(token string) (*Claims, error) {
+	if len(token) > len(t.header) && token[len(t.header)] == '.' && token[:len(t.header)] == t.header {
+		return t.verifyFast(token)
+	}
+	return t.verifySlow(token)
+}
+
+func (t *Tokens) verifySlow(token string) (*Claims, error) {
+	var c Claims
+	if _, err := t.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.secret, nil }); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+var errBadSignature = errors.New("token signature is invalid")
+
+func (t *Tokens) verifyFast(token string) (*Claims, error) {
+	rest := token[len(t.header)+1:]
+	dot := strings.IndexByte(rest, '.')
+	if dot < 0 || strings.IndexByte(rest[dot+1:], '.') >= 0 {
+		return t.verifySlow(token) // malformed: let the library say how
+	}
+	signed := token[:len(t.header)+1+dot]
+	sig, err := base64.RawURLEncoding.DecodeString(rest[dot+1:])
+	if err != nil {
+		return nil, err
+	}
+	mac := t.macs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write([]byte(signed))
+	var sum [sha512.Size]byte
+	ok := hmac.Equal(sig, mac.Sum(sum[:0]))
+	t.macs.Put(mac)
+	if !ok {
+		return nil, errBadSignature
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(rest[:dot])
+	if err != nil {
+		return nil, err
+	}
+	var c Claims
+	if err := json.NewDecoder(bytes.NewReader(payload)).Decode(&c); err != nil {
+		return nil, err
+	}
+	if err := t.validator.Validate(&c); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

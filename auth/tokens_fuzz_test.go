@@ -35,7 +35,22 @@ func FuzzParseToken(f *testing.F) {
 	}
 	at := testNow.Add(time.Minute)
 	f.Fuzz(func(t *testing.T, token string) {
-		c, err := fixedTokens(testSecret, at).Parse(token, TypeAccess)
+		tk := fixedTokens(testSecret, at)
+		// The fast path (tokens with this server's header) must accept
+		// exactly what the full golang-jwt parser accepts.
+		fc, ferr := tk.verify(token)
+		sc, serr := tk.verifySlow(token)
+		if (ferr == nil) != (serr == nil) {
+			t.Fatalf("fast path err %v, full parser err %v for %q", ferr, serr, token)
+		}
+		if ferr == nil {
+			fj, _ := json.Marshal(fc)
+			sj, _ := json.Marshal(sc)
+			if string(fj) != string(sj) {
+				t.Fatalf("fast path claims %s, full parser claims %s", fj, sj)
+			}
+		}
+		c, err := tk.Parse(token, TypeAccess)
 		if err != nil {
 			if !errors.Is(err, ErrTokenInvalid) {
 				t.Fatalf("error %v does not wrap ErrTokenInvalid", err)

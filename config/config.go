@@ -111,4 +111,5 @@ type Ops struct {
 	GeoIPDBPath           string `env:"GEOIP_DB_PATH" doc:"MaxMind country database path; empty = <GAMEND_DATA_DIR>/GeoLite2-Country.mmdb when present."`
 	AppVersion            string `env:"APP_VERSION" doc:"Version shown in the OpenAPI document and admin pages; empty = the build version."`
 	SentryDSN             string `env:"SENTRY_DSN" secret:"true" doc:"Sentry DSN for error reporting; empty = off."`
+	PprofAddr             string `env:"DEBUG_PPROF_ADDR" doc:"host:port of a Go pprof profiling listener (keep it on loopback); empty = off."`
 }

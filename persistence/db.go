@@ -21,16 +21,29 @@ type Querier interface {
 // Writes that must be acknowledged durably go through writebehind; DB.WriteTx
 // is the plain one-transaction-per-call path.
 type DB struct {
-	dialect Dialect
-	rb      *rebinder
-	read    *sql.DB
-	write   *sql.DB
-	onClose []func() error
+	dialect  Dialect
+	rb       *rebinder
+	read     *sql.DB
+	write    *sql.DB
+	readStmt *stmtCache
+	txStmt   *stmtCache
+	onClose  []func() error
 }
 
 // New wraps the given pools. read and write may be the same *sql.DB.
 func New(d Dialect, read, write *sql.DB) *DB {
 	return &DB{dialect: d, rb: newRebinder(d), read: read, write: write}
+}
+
+// CacheStatements keeps up to max prepared statements per pool (SQLite,
+// whose driver prepares every query from scratch; pgx caches on its own).
+// Reads prepare on first use. Statements run in transactions are prepared
+// in the background after their first use, because preparing on the pool
+// from inside a transaction would wait for the writer connection the
+// transaction itself holds; later transactions reuse them.
+func (db *DB) CacheStatements(max int) {
+	db.readStmt = newStmtCache(db.read, max)
+	db.txStmt = newStmtCache(db.write, max)
 }
 
 // OnClose registers a function to run when the DB is closed.
@@ -50,12 +63,20 @@ func (db *DB) Rebind(q string) string { return db.rb.rebind(q) }
 
 // Query runs a read query on the read pool.
 func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return db.read.QueryContext(ctx, db.rb.rebind(q), args...)
+	q = db.rb.rebind(q)
+	if st := db.readStmt.get(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.read.QueryContext(ctx, q, args...)
 }
 
 // QueryRow runs a single-row read query on the read pool.
 func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return db.read.QueryRowContext(ctx, db.rb.rebind(q), args...)
+	q = db.rb.rebind(q)
+	if st := db.readStmt.get(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.read.QueryRowContext(ctx, q, args...)
 }
 
 // Exec runs one statement on the write pool in its own implicit transaction.
@@ -97,6 +118,8 @@ func (db *DB) Close() error {
 	if db.write != db.read {
 		errs = append(errs, db.write.Close())
 	}
+	db.readStmt.close()
+	db.txStmt.close()
 	errs = append(errs, db.read.Close())
 	return errors.Join(errs...)
 }
@@ -125,7 +148,13 @@ func (t *Tx) Dialect() Dialect { return t.db.dialect }
 
 // Exec runs a statement inside the transaction.
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	res, err := t.tx.ExecContext(ctx, t.db.rb.rebind(q), args...)
+	q = t.db.rb.rebind(q)
+	if st := t.db.txStmt.lookup(q); st != nil {
+		res, err := t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return res, t.db.classify(err)
+	}
+	t.db.txStmt.prepareLater(q)
+	res, err := t.tx.ExecContext(ctx, q, args...)
 	return res, t.db.classify(err)
 }
 
@@ -138,7 +167,12 @@ func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 
 // QueryRow runs a single-row query inside the transaction.
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.db.rb.rebind(q), args...)
+	q = t.db.rb.rebind(q)
+	if st := t.db.txStmt.lookup(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	t.db.txStmt.prepareLater(q)
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 // Savepoint runs fn inside a savepoint: if fn fails, only its own writes are

@@ -38,6 +38,9 @@ func (s *sock) send(joinRef, ref, topic, event, payload string) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	// Like browsers' and Node ws's clients, compress only messages worth
+	// it (ws's default threshold is 1 KiB) when deflate was negotiated.
+	s.ws.EnableWriteCompression(len(msg) >= 1024)
 	return s.ws.WriteMessage(websocket.TextMessage, []byte(msg))
 }
 

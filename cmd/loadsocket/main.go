@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -54,6 +55,7 @@ func run(args []string) int {
 	fs.StringVar(&o.ProbeEvent, "probe-event", "", "probe with this client push on the joined topic instead of heartbeats")
 	fs.StringVar(&o.ProbePayload, "probe-payload", "{}", "JSON payload of -probe-event")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "dial and join timeout")
+	saveTokens := fs.String("save-tokens", "", "write the tokens obtained (one per line) to this file and exit (use with -device-login)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,6 +69,19 @@ func run(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadsocket:", err)
 		return 1
+	}
+	if *saveTokens != "" {
+		var b strings.Builder
+		for _, c := range creds {
+			b.WriteString(c.token)
+			b.WriteByte('\n')
+		}
+		if err := os.WriteFile(*saveTokens, []byte(b.String()), 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, "loadsocket:", err)
+			return 1
+		}
+		fmt.Printf("saved %d tokens to %s\n", len(creds), *saveTokens)
+		return 0
 	}
 	rep := load(ctx, o, creds, os.Stderr)
 	rep.print(os.Stdout)

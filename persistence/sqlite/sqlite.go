@@ -26,7 +26,7 @@ type Options struct {
 	CacheSizeKB    int    // page cache per connection (default 200000)
 	BusyTimeoutMS  int    // default 15000
 	WALAutoCkpt    int    // pages (default 2000)
-	ReadConns      int    // read pool size (default max(4, GOMAXPROCS))
+	ReadConns      int    // read pool size (default max(8, 2×GOMAXPROCS))
 	SkipMigrations bool
 }
 
@@ -44,7 +44,7 @@ func (o *Options) defaults() {
 		o.WALAutoCkpt = 2000
 	}
 	if o.ReadConns == 0 {
-		o.ReadConns = max(4, runtime.GOMAXPROCS(0))
+		o.ReadConns = max(8, 2*runtime.GOMAXPROCS(0))
 	}
 }
 
@@ -94,6 +94,7 @@ func Open(ctx context.Context, path string, opts Options) (*persistence.DB, erro
 	read.SetConnMaxIdleTime(0)
 
 	db := persistence.New(Dialect{}, read, write)
+	db.CacheStatements(512)
 	if !opts.SkipMigrations {
 		if _, err := db.Migrate(ctx); err != nil {
 			db.Close()

@@ -35,11 +35,11 @@ type Row struct {
 	Username       string
 	DisplayName    string
 	ProfileURL     string
-	ProviderIDs    map[string]string // provider -> id, only linked ones
+	ProviderIDs    map[string]string // provider -> id, only linked ones (nil when none)
 	DeviceID       string
 	IsAdmin        bool
 	IsActivated    bool
-	Metadata       map[string]any
+	Metadata       map[string]any // nil when empty
 	LobbyID        string
 	PartyID        string
 	IsOnline       bool
@@ -76,14 +76,17 @@ func Scan(s Scanner) (*Row, error) {
 	}
 	r.Email, r.HashedPassword, r.DeviceID = email.String, hash.String, dev.String
 	r.LobbyID, r.PartyID = lobby.String, party.String
-	r.ProviderIDs = map[string]string{}
+	// Maps stay nil when empty (a user actor per online user keeps a Row;
+	// empty maps cost memory). Reading a nil map is fine.
 	for i, v := range []sql.NullString{dc, gg, fb, ap, st} {
 		if v.Valid && v.String != "" {
+			if r.ProviderIDs == nil {
+				r.ProviderIDs = map[string]string{}
+			}
 			r.ProviderIDs[Providers[i]] = v.String
 		}
 	}
-	r.Metadata = map[string]any{}
-	if len(meta) > 0 {
+	if len(meta) > 2 { // "{}" is empty
 		_ = json.Unmarshal(meta, &r.Metadata)
 	}
 	for _, t := range []*time.Time{&r.InsertedAt, &r.UpdatedAt} {

@@ -5,14 +5,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/gofiber/contrib/websocket"
+	"github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // Endpoint is the mounted socket endpoint of one node.
@@ -25,12 +27,12 @@ type Endpoint struct {
 	stats  counters
 	nextID atomic.Uint64
 
+	upgrader websocket.FastHTTPUpgrader
+
 	shuttingDown atomic.Bool
 	stopOnce     sync.Once
 	stopSweep    chan struct{}
 }
-
-const localsKey = "gamend.phoenix.handshake"
 
 type handshake struct {
 	userID   string
@@ -51,14 +53,19 @@ func Mount(app *fiber.App, cfg Config, auth Authenticator, router *Router) *Endp
 		users:     newUserTable(cfg.MaxSocketsPerUser, cfg.PushLimit, cfg.PushWindow),
 		stopSweep: make(chan struct{}),
 	}
-	ws := websocket.New(e.serveWS, websocket.Config{
+	// The upgrade uses fasthttp/websocket's upgrader directly, the library
+	// gofiber/contrib/websocket wraps: the wrapper copies every header,
+	// query value and cookie of the request into maps kept for the life of
+	// each socket (about 2 KB per idle socket), which this endpoint never
+	// reads. Origin is checked in handshake.
+	e.upgrader = websocket.FastHTTPUpgrader{
 		ReadBufferSize:    cfg.ReadBufferSize,
 		WriteBufferSize:   4096,
 		WriteBufferPool:   libWriteBufferPool,
 		EnableCompression: !cfg.DisableCompression,
-		RecoverHandler:    e.recoverSocket,
-	})
-	app.Get(cfg.Path+"/websocket", e.handshake, ws)
+		CheckOrigin:       func(*fasthttp.RequestCtx) bool { return true },
+	}
+	app.Get(cfg.Path+"/websocket", e.handshake)
 	app.All(cfg.Path+"/longpoll", func(*fiber.Ctx) error { return fiber.ErrNotFound })
 	go e.sweep()
 	return e
@@ -139,15 +146,34 @@ func (e *Endpoint) handshake(c *fiber.Ctx) error {
 	if e.users.full(userID) {
 		return e.refuse(c, fiber.StatusForbidden, "too_many_sockets")
 	}
-	if !websocket.IsWebSocketUpgrade(c) {
+	if !websocket.FastHTTPIsWebSocketUpgrade(c.Context()) {
 		return fiber.ErrUpgradeRequired
 	}
-	c.Locals(localsKey, &handshake{
+	hs := &handshake{
 		userID:   strings.Clone(userID),
 		docs:     c.Query("event_names") == "docs",
 		compress: !e.cfg.DisableCompression && offersDeflate(c.Request().Header.Peek(fiber.HeaderSecWebSocketExtensions)),
+	}
+	// On failure the upgrader has written the HTTP error response itself.
+	fctx := c.Context()
+	_ = e.upgrader.Upgrade(fctx, func(conn *websocket.Conn) {
+		defer e.recoverSocket()
+		dropRequest(fctx)
+		e.serveWS(conn, hs)
 	})
-	return c.Next()
+	return nil
+}
+
+// dropRequest frees what the upgrade request still holds. fasthttp keeps
+// the *RequestCtx of a hijacked connection until the connection ends, and
+// with it the request's header, URI and query buffers (the connect token
+// alone appears three times): about 4 KB per socket for nothing, as
+// everything needed was read during the handshake. A zero Request and
+// Response are valid (a new RequestCtx starts zeroed), so fasthttp can
+// still reset and pool the context when the socket closes.
+func dropRequest(ctx *fasthttp.RequestCtx) {
+	reflect.ValueOf(&ctx.Request).Elem().SetZero()
+	reflect.ValueOf(&ctx.Response).Elem().SetZero()
 }
 
 func (e *Endpoint) refuse(c *fiber.Ctx, status int, reason string) error {
@@ -167,11 +193,7 @@ func offersDeflate(h []byte) bool {
 }
 
 // serveWS owns the upgraded connection until it closes.
-func (e *Endpoint) serveWS(conn *websocket.Conn) {
-	hs, _ := conn.Locals(localsKey).(*handshake)
-	if hs == nil {
-		return
-	}
+func (e *Endpoint) serveWS(conn *websocket.Conn, hs *handshake) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Socket{
 		ep:       e,
@@ -179,7 +201,7 @@ func (e *Endpoint) serveWS(conn *websocket.Conn) {
 		userID:   hs.userID,
 		docs:     hs.docs,
 		compress: hs.compress,
-		ws:       conn.Conn,
+		ws:       conn,
 		nc:       conn.NetConn(),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -200,7 +222,7 @@ func (e *Endpoint) serveWS(conn *websocket.Conn) {
 	s.serve()
 }
 
-func (e *Endpoint) recoverSocket(*websocket.Conn) {
+func (e *Endpoint) recoverSocket() {
 	if r := recover(); r != nil {
 		e.log.Error("socket session panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -35,16 +36,21 @@ type Socket struct {
 
 	writers sync.WaitGroup // the running writer goroutine, if any
 
-	mu        sync.Mutex
-	channels  []*Conn // joined channels (a handful per socket)
-	q         []outItem
-	qBytes    int
-	writing   bool // a writer goroutine is running
-	closing   bool // no more frames may be queued; a close frame may be due
-	dead      bool // nothing more may be written at all
-	closeSent bool
-	closeCode int // close frame the writer sends last (0 = none)
-	closeText string
+	mu       sync.Mutex
+	channels []*Conn // joined channels (a handful per socket)
+	q        []outItem
+	qFrames  int // live frames in q (see enqueueLocked)
+	qBytes   int
+	// Join-burst frames in q, accounted apart (see enqueueBurstLocked).
+	burstFrames int
+	burstBytes  int
+	writing     bool // a writer goroutine is running
+	closing     bool // no more frames may be queued; a close frame may be due
+	dead        bool // nothing more may be written at all
+	closeSent   bool
+	closeCode   int // close frame the writer sends last (0 = none)
+	closeText   string
+	closeBy     time.Time // when closing, writes must be done by then
 }
 
 // ID identifies the socket on this node (for logs).
@@ -125,13 +131,15 @@ func (s *Socket) readLoop() {
 	}
 }
 
-// offload runs fn on a short-lived goroutine and waits for it. Decoding
-// and channel callbacks (a Join may go deep: actor requests, JSON, SQL)
-// then never grow the reader's stack, which sits idle for the life of the
-// socket: it stays at the few KiB the read path needs.
+// offload runs fn on a handler goroutine and waits for it. Decoding and
+// channel callbacks (a Join may go deep: actor requests, JSON, SQL) then
+// never grow the reader's stack, which sits idle for the life of the
+// socket: it stays at the few KiB the read path needs. Handler goroutines
+// come from a small pool of long-lived workers whose stacks stay grown, so
+// a deep Join does not pay for stack growth each time.
 func (s *Socket) offload(fn func()) {
 	done := make(chan struct{})
-	go func() {
+	task := func() {
 		defer close(done)
 		defer func() {
 			if r := recover(); r != nil {
@@ -141,8 +149,34 @@ func (s *Socket) offload(fn func()) {
 			}
 		}()
 		fn()
-	}()
+	}
+	select {
+	case handlerTasks <- task: // an idle worker takes it
+	default:
+		if handlerWorkers.Add(1) <= maxHandlerWorkers {
+			go handlerWorker(task)
+		} else {
+			handlerWorkers.Add(-1)
+			go task() // every worker busy: a one-off goroutine
+		}
+	}
 	<-done
+}
+
+// The handler worker pool: at most maxHandlerWorkers goroutines, each
+// serving tasks for the life of the process.
+const maxHandlerWorkers = 128
+
+var (
+	handlerTasks   = make(chan func())
+	handlerWorkers atomic.Int32
+)
+
+func handlerWorker(first func()) {
+	first()
+	for task := range handlerTasks {
+		task()
+	}
 }
 
 // process decodes one message and applies it.
@@ -222,7 +256,8 @@ func (s *Socket) closeLocked(code int, text string) {
 	}
 	s.closing = true
 	s.closeCode, s.closeText = code, text
-	s.q, s.qBytes = nil, 0
+	s.closeBy = time.Now().Add(s.ep.cfg.CloseGrace)
+	s.resetQueueLocked()
 	s.startWriterLocked()
 	s.nc.SetReadDeadline(time.Now().Add(s.ep.cfg.CloseGrace))
 }
@@ -231,7 +266,7 @@ func (s *Socket) closeLocked(code int, text string) {
 func (s *Socket) markDead() {
 	s.mu.Lock()
 	s.closing, s.dead = true, true
-	s.q, s.qBytes = nil, 0
+	s.resetQueueLocked()
 	s.mu.Unlock()
 	s.nc.SetWriteDeadline(time.Now()) // abort a blocked write
 }
@@ -247,7 +282,7 @@ func (s *Socket) teardown() {
 	for _, c := range chans {
 		c.state = stateClosed
 	}
-	s.q, s.qBytes = nil, 0
+	s.resetQueueLocked()
 	code := s.closeCode
 	s.mu.Unlock()
 	s.cancel()

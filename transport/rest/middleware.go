@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"net/netip"
 	"runtime/debug"
 	"strconv"
@@ -13,8 +14,12 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 )
 
-// localClientIP is the fiber Locals key of the resolved client address.
-const localClientIP = "gamend.client_ip"
+// Fiber Locals keys: the resolved client address, and the server's logger
+// (read where only a huma context is at hand, such as contextError).
+const (
+	localClientIP = "gamend.client_ip"
+	localLogger   = "gamend.logger"
+)
 
 // RealIP returns the client address resolved by the middleware.
 func RealIP(c *fiber.Ctx) netip.Addr {
@@ -31,6 +36,9 @@ func (s *Server) useMiddleware() {
 	app.Use(s.recoverAndLog)
 	app.Use(s.resolveClientIP)
 	app.Use(cors.New(cors.Config{
+		// Only the API (and the socket endpoint) is cross-origin: the
+		// cookie-authenticated browser pages must never answer CORS.
+		Next:             func(c *fiber.Ctx) bool { return !corsPath(c.Path()) },
 		AllowOriginsFunc: func(origin string) bool { return s.opts.Origins == nil || s.opts.Origins.Match(origin) },
 		AllowMethods:     "GET,POST,PUT,PATCH,DELETE,OPTIONS",
 		AllowHeaders:     "content-type,authorization",
@@ -39,12 +47,19 @@ func (s *Server) useMiddleware() {
 	}))
 	app.Use(s.rateLimit())
 	app.Use(checkAccept)
+	app.Use(rejectNUL)
+}
+
+// corsPath reports whether CORS applies to path: /api/* and /socket/*.
+func corsPath(path string) bool {
+	return path == "/api" || strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/socket/")
 }
 
 // recoverAndLog turns panics into a generic 500 (details only in the log)
 // and writes the access log line with the request duration.
 func (s *Server) recoverAndLog(c *fiber.Ctx) (err error) {
 	start := time.Now()
+	c.Locals(localLogger, s.log)
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("panic in HTTP handler", "panic", r, "method", c.Method(), "path", c.Path(),
@@ -55,10 +70,12 @@ func (s *Server) recoverAndLog(c *fiber.Ctx) (err error) {
 		c.Set("x-request-time", strconv.FormatInt(elapsed.Microseconds(), 10)+"us")
 		// Log the route pattern, never the raw path or query: e-mail link
 		// tokens travel in paths and socket tokens in query strings.
-		s.log.Log(c.UserContext(), s.opts.AccessLogLevel, "request",
-			"method", c.Method(), "route", routePattern(c), "status", c.Response().StatusCode(),
-			"duration_us", elapsed.Microseconds(), "ip", RealIP(c).String(),
-			"request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+		if s.log.Enabled(c.UserContext(), s.opts.AccessLogLevel) {
+			s.log.Log(c.UserContext(), s.opts.AccessLogLevel, "request",
+				"method", c.Method(), "route", routePattern(c), "status", c.Response().StatusCode(),
+				"duration_us", elapsed.Microseconds(), "ip", RealIP(c).String(),
+				"request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+		}
 	}()
 	return c.Next()
 }
@@ -200,4 +217,91 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	s.log.Error("unhandled HTTP error", "err", err, "path", c.Path(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
 	return writeError(c, ErrInternal)
+}
+
+// rejectNUL answers 400 {"error":"invalid_input",…} for an /api request
+// that carries a NUL character in its path, query or body: PostgreSQL
+// refuses NUL in text and JSON values, so it would otherwise surface as a
+// 500 deep inside a handler. Browser pages validate their own input (a
+// garbage e-mail token is an "invalid link" page, not a 400).
+//
+// Paths and query strings are checked raw (a NUL byte or its escape %00).
+// Bodies are scanned only when JSON (a NUL byte, or a \u0000 escape) or
+// url-encoded (a NUL byte or %00); multipart uploads are left alone.
+func rejectNUL(c *fiber.Ctx) error {
+	if !strings.HasPrefix(c.Path(), "/api/") || !requestHasNUL(c) {
+		return c.Next()
+	}
+	return writeError(c, ErrNULInput)
+}
+
+func requestHasNUL(c *fiber.Ctx) bool {
+	uri := c.Request().URI()
+	if urlEncodedHasNUL(uri.PathOriginal()) || urlEncodedHasNUL(uri.QueryString()) {
+		return true
+	}
+	req := c.Request()
+	body := req.Body()
+	if len(body) == 0 {
+		return false
+	}
+	switch bodyKind(req.Header.ContentType()) {
+	case kindJSON:
+		if len(req.Header.ContentEncoding()) > 0 {
+			body = c.Body() // decompressed, as the handler will read it
+		}
+		return jsonHasNUL(body)
+	case kindForm:
+		return urlEncodedHasNUL(body)
+	}
+	return false
+}
+
+const (
+	kindOther = iota
+	kindJSON
+	kindForm
+)
+
+// bodyKind classifies a Content-Type; no Content-Type counts as JSON (the
+// API handlers assume it).
+func bodyKind(contentType []byte) int {
+	mt := string(contentType)
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = mt[:i]
+	}
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	switch {
+	case mt == "" || mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		return kindJSON
+	case mt == "application/x-www-form-urlencoded":
+		return kindForm
+	}
+	return kindOther
+}
+
+// urlEncodedHasNUL reports a NUL byte or a %00 escape. Every '%' of a
+// url-encoded string starts an escape, so "%00" is always an encoded NUL
+// (a literal "%00" is sent as "%2500").
+func urlEncodedHasNUL(b []byte) bool {
+	return bytes.IndexByte(b, 0) >= 0 || bytes.Contains(b, []byte("%00"))
+}
+
+// jsonHasNUL reports a NUL byte or a \u0000 escape in a JSON text. Escapes
+// are walked pair by pair, so an escaped backslash followed by "u0000"
+// ("\\u0000", the six characters \u0000) is not mistaken for a NUL.
+func jsonHasNUL(b []byte) bool {
+	if bytes.IndexByte(b, 0) >= 0 {
+		return true
+	}
+	for {
+		i := bytes.IndexByte(b, '\\')
+		if i < 0 || i+1 >= len(b) {
+			return false
+		}
+		if b[i+1] == 'u' && len(b) >= i+6 && string(b[i+2:i+6]) == "0000" {
+			return true
+		}
+		b = b[i+2:] // skip the escaped character
+	}
 }

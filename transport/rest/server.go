@@ -96,7 +96,7 @@ func New(opts Options) *Server {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		ReadBufferSize:        8192,
+		ReadBufferSize:        4096,
 		// Release per-connection buffers while idle: upgraded WebSockets
 		// would otherwise pin fasthttp's 8 KB read buffer each.
 		ReduceMemoryUsage: true,
