@@ -56,7 +56,16 @@ type Tokens struct {
 	// start with it take the fast verification path.
 	header string
 	macs   sync.Pool
+
+	// verified remembers tokens that passed verification, until they
+	// expire: game clients send the same access token with every request
+	// for its 15 minutes of life.
+	vmu      sync.Mutex
+	verified map[string]*Claims
 }
+
+// maxVerified bounds the verified-token memo (about 1 KB per entry).
+const maxVerified = 65536
 
 // NewTokens returns a signer/verifier for secret (GUARDIAN_SECRET_KEY, or
 // SECRET_KEY_BASE).
@@ -139,10 +148,36 @@ func (t *Tokens) Parse(token, typ string) (*Claims, error) {
 // golang-jwt parser, which rejects every other algorithm. Both paths accept
 // exactly the same tokens (FuzzParseToken checks it).
 func (t *Tokens) verify(token string) (*Claims, error) {
-	if len(token) > len(t.header) && token[len(t.header)] == '.' && token[:len(t.header)] == t.header {
-		return t.verifyFast(token)
+	now := t.now()
+	t.vmu.Lock()
+	c, ok := t.verified[token]
+	t.vmu.Unlock()
+	if ok {
+		if now.Before(c.ExpiresAt.Time) {
+			return c, nil
+		}
+		t.vmu.Lock()
+		delete(t.verified, token)
+		t.vmu.Unlock()
 	}
-	return t.verifySlow(token)
+	var err error
+	if len(token) > len(t.header) && token[len(t.header)] == '.' && token[:len(t.header)] == t.header {
+		c, err = t.verifyFast(token)
+	} else {
+		c, err = t.verifySlow(token)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Only tokens whose validity starts before now can be memoized (nbf and
+	// iat were checked against now; later checks only need exp).
+	t.vmu.Lock()
+	if t.verified == nil || len(t.verified) >= maxVerified {
+		t.verified = make(map[string]*Claims, 1024)
+	}
+	t.verified[token] = c
+	t.vmu.Unlock()
+	return c, nil
 }
 
 func (t *Tokens) verifySlow(token string) (*Claims, error) {

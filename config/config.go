@@ -112,4 +112,5 @@ type Ops struct {
 	AppVersion            string `env:"APP_VERSION" doc:"Version shown in the OpenAPI document and admin pages; empty = the build version."`
 	SentryDSN             string `env:"SENTRY_DSN" secret:"true" doc:"Sentry DSN for error reporting; empty = off."`
 	PprofAddr             string `env:"DEBUG_PPROF_ADDR" doc:"host:port of a Go pprof profiling listener (keep it on loopback); empty = off."`
+	IdleMemoryTrim        bool   `env:"IDLE_MEMORY_TRIM" envDefault:"true" doc:"Return freed heap memory to the OS once the server has been quiet for a while after a busy period."`
 }

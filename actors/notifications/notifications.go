@@ -74,12 +74,15 @@ type Service struct {
 	limits Limits
 	types  *Types
 	pusher Pusher
+	names  func(ctx context.Context, userID string) string
 }
 
 // New returns the service. pusher may be set later with SetPusher.
 func New(store *writebehind.Queue, limits Limits) *Service {
 	limits.defaults()
-	return &Service{db: store.DB(), store: store, limits: limits, types: NewTypes()}
+	s := &Service{db: store.DB(), store: store, limits: limits, types: NewTypes()}
+	s.names = s.senderName
+	return s
 }
 
 // SetPusher installs the live delivery of created notifications.
@@ -187,36 +190,40 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 	now := persistence.Now()
 	n := Notification{SenderID: c.SenderID, RecipientID: c.RecipientID, Title: c.Title, Content: c.Content, UpdatedAt: now}
 	err := s.store.Do(ctx, "notifications:"+c.RecipientID, func(ctx context.Context, tx *persistence.Tx) error {
-		var existing string
-		var oldMeta []byte
-		err := tx.QueryRow(ctx, `SELECT id, metadata FROM notifications WHERE sender_id = ? AND recipient_id = ? AND title = ?`,
-			c.SenderID, c.RecipientID, c.Title).Scan(&existing, &oldMeta)
-		if err != nil && !errors.Is(persistence.NotFound(err), persistence.ErrNotFound) {
-			return err
-		}
-		if existing == "" {
-			var count int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE recipient_id = ?`, c.RecipientID).Scan(&count); err != nil {
-				return err
-			}
-			if count >= s.limits.MaxPerUser {
-				return ErrTooMany
-			}
-		}
 		n.Metadata = c.Metadata
 		if counting {
+			var oldMeta []byte
+			err := tx.QueryRow(ctx, `SELECT metadata FROM notifications WHERE sender_id = ? AND recipient_id = ? AND title = ?`,
+				c.SenderID, c.RecipientID, c.Title).Scan(&oldMeta)
+			if err != nil && !errors.Is(persistence.NotFound(err), persistence.ErrNotFound) {
+				return err
+			}
 			n.Metadata = withCount(c.Metadata, oldMeta)
 		}
 		meta, err := persistence.JSON(n.Metadata)
 		if err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO notifications (id, sender_id, recipient_id, title, content, metadata, read, inserted_at, updated_at)
+		id := persistence.NewID()
+		err = tx.QueryRow(ctx, `INSERT INTO notifications (id, sender_id, recipient_id, title, content, metadata, read, inserted_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (sender_id, recipient_id, title) DO UPDATE SET content = excluded.content, metadata = excluded.metadata,
 				read = excluded.read, updated_at = excluded.updated_at
 			RETURNING id, inserted_at`,
-			persistence.NewID(), c.SenderID, c.RecipientID, c.Title, c.Content, meta, false, now, now).Scan(&n.ID, &n.InsertedAt)
+			id, c.SenderID, c.RecipientID, c.Title, c.Content, meta, false, now, now).Scan(&n.ID, &n.InsertedAt)
+		if err != nil || n.ID != id {
+			return err // an upsert of an existing row never changes the count
+		}
+		// A new row: the recipient may hold at most MaxPerUser. Failing
+		// the op rolls this insert back.
+		var count int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE recipient_id = ?`, c.RecipientID).Scan(&count); err != nil {
+			return err
+		}
+		if count > s.limits.MaxPerUser {
+			return ErrTooMany
+		}
+		return nil
 	})
 	if s.db.Dialect().ForeignKeyViolation(err) {
 		return Notification{}, ErrRecipientUnknown
@@ -225,12 +232,16 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 		return Notification{}, err
 	}
 	n.InsertedAt = n.InsertedAt.UTC()
-	n.SenderName = s.senderName(ctx, c.SenderID)
+	n.SenderName = s.names(ctx, c.SenderID)
 	if s.pusher != nil {
 		s.pusher.NotificationCreated(n)
 	}
 	return n, nil
 }
+
+// SetNameLookup makes sender names come from fn (a cached user lookup)
+// instead of a query per notification.
+func (s *Service) SetNameLookup(fn func(ctx context.Context, userID string) string) { s.names = fn }
 
 func (s *Service) senderName(ctx context.Context, id string) string {
 	var name string

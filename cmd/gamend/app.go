@@ -83,6 +83,11 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	}
 	serveErr := make(chan error, 1)
 	startPprof(cfg.Ops.PprofAddr, a.log)
+	if cfg.Ops.IdleMemoryTrim {
+		stopTrim := make(chan struct{})
+		defer close(stopTrim)
+		startIdleTrim(stopTrim, a.log)
+	}
 	go func() { serveErr <- a.http.Serve(a.ln) }()
 	a.log.Info("gamend is listening", "addr", a.ln.Addr().String(), "url", cfg.PublicURL(),
 		"dialect", a.db.Dialect().Name(), "version", version)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/gamend-go/gamend/actors/notifications"
 	"github.com/gamend-go/gamend/auth"
 )
@@ -29,6 +31,12 @@ func mount(a *app) {
 		MaxContent:      cfg.Limits.MaxNotificationContent,
 		MaxPerUser:      cfg.Limits.MaxNotificationsPerUser,
 		MaxMetadataSize: cfg.Limits.MaxMetadataSize,
+	})
+	a.notifications.SetNameLookup(func(ctx context.Context, id string) string {
+		if u, err := a.userCache.Get(ctx, a.db, id); err == nil {
+			return u.DisplayName
+		}
+		return ""
 	})
 	a.http.MountNotifications(a.notifications)
 	mountRealtime(a)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 // sock is one client socket.
 type sock struct {
 	ws      *websocket.Conn
+	userID  string
 	topic   string
 	joinRef string
 	wmu     sync.Mutex
@@ -115,7 +117,17 @@ func load(ctx context.Context, o options, creds []credential, progress io.Writer
 			go readLoop(s, rep)
 		}
 	}
-	hold(ctx, o, live, rep)
+	if o.NotifyRate > 0 && len(live) > 0 {
+		nctx, cancel := context.WithTimeout(ctx, o.Duration)
+		n := newNotifier(o)
+		go n.run(nctx, live, rep)
+		hold(ctx, o, live, rep)
+		cancel()
+		rep.NotifySent = n.sent.Load()
+		time.Sleep(500 * time.Millisecond) // let the last pushes arrive
+	} else {
+		hold(ctx, o, live, rep)
+	}
 	for _, s := range live {
 		s.closed.Store(true)
 		s.wmu.Lock()
@@ -143,7 +155,7 @@ func connect(o options, d *websocket.Dialer, cred credential, i int, rep *report
 	rep.Connected.Add(1)
 
 	topic := strings.NewReplacer("{user}", cred.userID, "{i}", strconv.Itoa(i)).Replace(o.Topic)
-	s := &sock{ws: ws, topic: topic, joinRef: "1", pending: map[string]time.Time{}}
+	s := &sock{ws: ws, userID: cred.userID, topic: topic, joinRef: "1", pending: map[string]time.Time{}}
 	t1 := time.Now()
 	if err := s.send("1", "1", topic, "phx_join", "{}"); err != nil {
 		rep.fail("join send: " + classify(err))
@@ -188,6 +200,14 @@ func readLoop(s *sock, rep *report) {
 			return
 		}
 		rep.FramesIn.Add(1)
+		// Pushes are the bulk of the traffic: recognise them without a full
+		// JSON decode (the load client shares the machine with the server).
+		if bytes.Contains(data, []byte(`"notification_created"`)) {
+			if d, ok := pushLatency(data, time.Now()); ok {
+				rep.add(&rep.push, d)
+			}
+			continue
+		}
 		w, err := decode(data)
 		if err != nil || w.event != "phx_reply" {
 			continue

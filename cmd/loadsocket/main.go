@@ -14,6 +14,12 @@
 //	                  POST /api/v1/login/device (raise the server's
 //	                  RATE_LIMIT_HTTP_AUTH_LIMIT first: it is 10/min/IP)
 //
+// Push latency: with -notify-rate R and -admin-token T, R notifications per
+// second are created through POST /api/v1/admin/notifications for the
+// sockets' users, each stamped with its send time; the report's "push" line
+// is the time from sending the REST request to receiving the matching
+// notification_created on the socket.
+//
 // Probes measure push latency: -probe-rate round trips per second, spread
 // over the sockets, either heartbeats (the default) or, with -probe-event,
 // a client push on the joined topic answered by phx_reply (each counts
@@ -55,6 +61,9 @@ func run(args []string) int {
 	fs.StringVar(&o.ProbeEvent, "probe-event", "", "probe with this client push on the joined topic instead of heartbeats")
 	fs.StringVar(&o.ProbePayload, "probe-payload", "{}", "JSON payload of -probe-event")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "dial and join timeout")
+	fs.Float64Var(&o.NotifyRate, "notify-rate", 0, "notifications per second created over REST while holding, to measure push latency (needs -admin-token)")
+	fs.IntVar(&o.NotifyWorkers, "notify-workers", 64, "concurrent REST requests of -notify-rate")
+	fs.StringVar(&o.AdminToken, "admin-token", "", "an administrator's access token, for -notify-rate")
 	saveTokens := fs.String("save-tokens", "", "write the tokens obtained (one per line) to this file and exit (use with -device-login)")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -16,10 +16,11 @@ type report struct {
 	Connected, Joined atomic.Int64
 	FramesIn          atomic.Int64
 	Ramp              time.Duration
+	NotifySent        int64
 
-	mu                           sync.Mutex
-	dial, join, heartbeat, probe []time.Duration
-	failures                     map[string]int
+	mu                                 sync.Mutex
+	dial, join, heartbeat, probe, push []time.Duration
+	failures                           map[string]int
 }
 
 func newReport(target int) *report {
@@ -51,13 +52,16 @@ func (r *report) print(w io.Writer) {
 	for _, l := range []struct {
 		name string
 		set  []time.Duration
-	}{{"dial", r.dial}, {"join", r.join}, {"heartbeat", r.heartbeat}, {"probe", r.probe}} {
+	}{{"dial", r.dial}, {"join", r.join}, {"heartbeat", r.heartbeat}, {"probe", r.probe}, {"push", r.push}} {
 		if len(l.set) == 0 {
 			continue
 		}
 		slices.Sort(l.set)
 		fmt.Fprintf(w, "%-10s n=%-7d p50=%-10v p90=%-10v p99=%-10v max=%v\n", l.name+":", len(l.set),
 			pct(l.set, 50), pct(l.set, 90), pct(l.set, 99), l.set[len(l.set)-1].Round(time.Microsecond))
+	}
+	if r.NotifySent > 0 {
+		fmt.Fprintf(w, "notify:    %d created over REST, %d pushes received\n", r.NotifySent, len(r.push))
 	}
 	reasons := make([]string, 0, len(r.failures))
 	for k := range r.failures {

@@ -29,9 +29,20 @@ type options struct {
 	Deflate                      bool
 	ProbeRate                    float64
 	ProbeEvent, ProbePayload     string
+	// NotifyRate notifications per second are created over REST (as the
+	// admin AdminToken) while holding, to measure push latency.
+	NotifyRate    float64
+	NotifyWorkers int
+	AdminToken    string
 }
 
 func (o *options) validate() error {
+	if o.NotifyRate > 0 && o.AdminToken == "" {
+		return errors.New("-notify-rate needs -admin-token (an administrator's access token)")
+	}
+	if o.NotifyWorkers <= 0 {
+		o.NotifyWorkers = 64
+	}
 	sources := 0
 	for _, set := range []bool{o.Token != "", o.TokensFile != "", o.DeviceLogin} {
 		if set {

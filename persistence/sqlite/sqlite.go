@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -25,7 +26,7 @@ type Options struct {
 	Synchronous    string // off | normal | full | extra (default full)
 	CacheSizeKB    int    // page cache per connection (default 200000)
 	BusyTimeoutMS  int    // default 15000
-	WALAutoCkpt    int    // pages (default 2000)
+	WALAutoCkpt    int    // WAL pages before a checkpoint (default 2000)
 	ReadConns      int    // read pool size (default max(8, 2×GOMAXPROCS))
 	SkipMigrations bool
 }
@@ -66,7 +67,9 @@ func Open(ctx context.Context, path string, opts Options) (*persistence.DB, erro
 	w := cloneValues(common)
 	w.Add("_pragma", "journal_mode(WAL)")
 	w.Add("_pragma", "synchronous("+strings.ToUpper(opts.Synchronous)+")")
-	w.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", opts.WALAutoCkpt))
+	// Checkpoints run in the background (see checkpointer), not inside the
+	// writer's commits, so a checkpoint never stalls a group commit.
+	w.Add("_pragma", "wal_autocheckpoint(0)")
 	w.Set("_txlock", "immediate")
 	write, err := sql.Open("sqlite", path+"?"+w.Encode())
 	if err != nil {
@@ -95,6 +98,10 @@ func Open(ctx context.Context, path string, opts Options) (*persistence.DB, erro
 
 	db := persistence.New(Dialect{}, read, write)
 	db.CacheStatements(512)
+	if err := startCheckpointer(ctx, db, path, common, opts.WALAutoCkpt); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if !opts.SkipMigrations {
 		if _, err := db.Migrate(ctx); err != nil {
 			db.Close()
@@ -159,4 +166,51 @@ func (Dialect) ForeignKeyViolation(err error) bool {
 func (Dialect) Retryable(err error) bool {
 	c := code(err) & 0xff
 	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+}
+
+// startCheckpointer copies the WAL back into the database file from a
+// connection of its own: every 250 ms a PASSIVE checkpoint (which never
+// waits for the writer or readers) runs once the WAL holds more than
+// threshold pages, and a TRUNCATE one when it grew past 8x that (a burst
+// the passive ones could not keep up with).
+func startCheckpointer(ctx context.Context, db *persistence.DB, path string, common url.Values, threshold int) error {
+	c := cloneValues(common)
+	cp, err := sql.Open("sqlite", path+"?"+c.Encode())
+	if err != nil {
+		return err
+	}
+	cp.SetMaxOpenConns(1)
+	if err := cp.PingContext(ctx); err != nil {
+		cp.Close()
+		return err
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		mode := "PASSIVE"
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			var busy, logFrames, moved int
+			if err := cp.QueryRow("PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &moved); err != nil {
+				continue
+			}
+			mode = "PASSIVE"
+			if logFrames > 8*threshold {
+				mode = "TRUNCATE"
+			}
+		}
+	}()
+	db.OnClose(func() error {
+		close(stop)
+		<-done
+		_, _ = cp.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		return cp.Close()
+	})
+	return nil
 }
