@@ -82,15 +82,36 @@ func RegisterErrorType[T error](name string) {
 	codec.errTypes[name] = t
 }
 
-func encodeMessage(v any) (string, []byte, error) {
+// messageName returns the registered name of v's type, or an error
+// wrapping ErrUnregisteredMessage. A nil v is the empty name.
+func messageName(v any) (string, error) {
 	if v == nil {
-		return "", nil, nil
+		return "", nil
 	}
 	codec.mu.RLock()
 	name, ok := codec.msgName[reflect.TypeOf(v)]
 	codec.mu.RUnlock()
 	if !ok {
-		return "", nil, fmt.Errorf("registry: message type %T is not registered (RegisterMessage)", v)
+		return "", fmt.Errorf("%w: %T (call registry.RegisterMessage for it)", ErrUnregisteredMessage, v)
+	}
+	return name, nil
+}
+
+// checkCrossable fails with ErrUnregisteredMessage when v could not cross
+// nodes. Local deliveries apply it too, so a message type missing from the
+// codec fails on a single node, in tests, rather than only in a cluster.
+func checkCrossable(v any) error {
+	_, err := messageName(v)
+	return err
+}
+
+func encodeMessage(v any) (string, []byte, error) {
+	if v == nil {
+		return "", nil, nil
+	}
+	name, err := messageName(v)
+	if err != nil {
+		return "", nil, err
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

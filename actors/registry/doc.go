@@ -14,7 +14,10 @@
 // Messages to an entity on another node travel as one protobuf Envelope whose
 // payload is the JSON of a Go type registered with RegisterMessage; reply
 // errors cross as registered sentinels or error types (RegisterError,
-// RegisterErrorType), else as *RemoteError. Local calls pass Go values as is.
+// RegisterErrorType), else as *RemoteError. Local calls pass Go values as
+// is, but refuse with ErrUnregisteredMessage a request, one-way message,
+// node message or reply whose type is not registered, so a type that could
+// not cross nodes fails on a single node (and in its tests) too.
 //
 // Delivery: Request returns the entity's reply or an error (context deadline,
 // ErrPanic, activation failure, encoding failure). Send is fire-and-forget.

@@ -25,6 +25,11 @@ var (
 	// ErrNotActive answers a request sent with if-active semantics to an
 	// entity that is not active.
 	ErrNotActive = errors.New("registry: entity not active")
+	// ErrUnregisteredMessage is returned when a request, one-way message,
+	// node message or reply has a Go type not registered with
+	// RegisterMessage. It is enforced for local deliveries too: every
+	// message must be able to cross nodes.
+	ErrUnregisteredMessage = errors.New("registry: message type not registered")
 )
 
 func init() {
@@ -32,6 +37,7 @@ func init() {
 	RegisterError("registry.unknown_kind", ErrUnknownKind)
 	RegisterError("registry.stopped", ErrStopped)
 	RegisterError("registry.not_active", ErrNotActive)
+	RegisterError("registry.unregistered_message", ErrUnregisteredMessage)
 }
 
 // Entity is the behaviour of one entity actor. Its methods run on the

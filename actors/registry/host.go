@@ -22,6 +22,7 @@ type call struct {
 	reply    ReplyFunc
 	timer    bool // from Context.After: not activity, not re-routed
 	ifActive bool // deliver only to an existing activation
+	checked  bool // reply already checks that its value can cross nodes
 }
 
 func (c *call) once() ReplyFunc {

@@ -31,6 +31,9 @@ func (r *Registry) handleNode(name string, msg any) {
 // (this node included). msg must be registered with RegisterMessage to
 // cross nodes. Unknown members are ignored (the node left).
 func (r *Registry) SendNode(nodeID, name string, msg any) error {
+	if err := checkCrossable(msg); err != nil {
+		return err
+	}
 	if nodeID == r.cfg.NodeID {
 		r.handleNode(name, msg)
 		return nil
@@ -45,6 +48,9 @@ func (r *Registry) SendNode(nodeID, name string, msg any) error {
 
 // BroadcastNodes delivers msg to the handler name on every member.
 func (r *Registry) BroadcastNodes(name string, msg any) error {
+	if err := checkCrossable(msg); err != nil {
+		return err
+	}
 	var first error
 	for _, m := range r.Members() {
 		var err error

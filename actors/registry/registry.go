@@ -311,9 +311,30 @@ func (r *Registry) route(c *call) (func(), error) {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownKind, c.kind)
 	}
 	if owner.Address == r.self.Address {
+		// The codec is skipped locally, but the rules are not: a message
+		// or reply that could not cross nodes fails here as it would in a
+		// cluster.
+		if err := checkCrossable(c.msg); err != nil {
+			return nil, err
+		}
+		if c.reply != nil && !c.checked {
+			c.reply, c.checked = crossableReply(c.reply), true
+		}
 		return nil, r.deliverLocal(c)
 	}
 	return r.sendRemote(owner, c)
+}
+
+// crossableReply wraps a local request's reply so that a reply value of a
+// type that could not cross nodes answers ErrUnregisteredMessage instead.
+func crossableReply(reply ReplyFunc) ReplyFunc {
+	return func(v any, err error) {
+		if cerr := checkCrossable(v); cerr != nil {
+			reply(nil, fmt.Errorf("registry: reply: %w", cerr))
+			return
+		}
+		reply(v, err)
+	}
 }
 
 func (r *Registry) shard(key string) *tableShard {

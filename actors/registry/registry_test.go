@@ -22,6 +22,11 @@ type (
 	Boom      struct{}
 	Fail      struct{}
 	KeepAlive struct{ On bool }
+	// Hang takes the reply and never answers it.
+	Hang struct{}
+	// LocalReply answers with a type that is not registered.
+	LocalReply struct{}
+	localOnly  struct{ N int }
 )
 
 var ErrOdd = errors.New("counter: odd failure")
@@ -31,6 +36,9 @@ func init() {
 	registry.RegisterMessage[Get]("test.Get")
 	registry.RegisterMessage[Boom]("test.Boom")
 	registry.RegisterMessage[Fail]("test.Fail")
+	registry.RegisterMessage[KeepAlive]("test.KeepAlive")
+	registry.RegisterMessage[Hang]("test.Hang")
+	registry.RegisterMessage[LocalReply]("test.LocalReply")
 	registry.RegisterError("test.odd", ErrOdd)
 }
 
@@ -74,6 +82,11 @@ func (c *counter) Handle(rc *registry.Context, msg any) (any, error) {
 	case KeepAlive:
 		c.keep = m.On
 		return nil, nil
+	case Hang:
+		_ = rc.Reply() // dropped: the caller only has its deadline
+		return registry.Deferred, nil
+	case LocalReply:
+		return localOnly{N: c.n}, nil
 	}
 	return nil, fmt.Errorf("unknown message %T", msg)
 }
@@ -110,13 +123,17 @@ func newNode(t *testing.T, db *persistence.DB, idle time.Duration, seeds ...stri
 	return node{reg: reg, activations: acts}
 }
 
-func counterDB(t *testing.T) *persistence.DB {
+// eachDB runs fn on a fresh database with the counters table, once per
+// dialect: SQLite always, PostgreSQL (a schema of its own) when
+// GAMEND_TEST_POSTGRES_URL is set.
+func eachDB(t *testing.T, fn func(t *testing.T, db *persistence.DB)) {
 	t.Helper()
-	tg := persistencetest.SQLite(t)
-	if _, err := tg.DB.Exec(context.Background(), `CREATE TABLE counters (id TEXT PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	return tg.DB
+	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
+		if _, err := tg.DB.Exec(context.Background(), `CREATE TABLE counters (id TEXT PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, tg.DB)
+	})
 }
 
 func request(t *testing.T, reg *registry.Registry, id string, msg any) any {
@@ -129,36 +146,37 @@ func request(t *testing.T, reg *registry.Registry, id string, msg any) any {
 }
 
 func TestActivationLoadsStateAndSerializesMutations(t *testing.T) {
-	db := counterDB(t)
-	if _, err := db.Exec(context.Background(), `INSERT INTO counters (id, n) VALUES ('c1', 5)`); err != nil {
-		t.Fatal(err)
-	}
-	n := newNode(t, db, time.Hour)
-	if got := request(t, n.reg, "c1", Get{}); got != 5 {
-		t.Fatalf("loaded %v, want 5", got)
-	}
-	var wg sync.WaitGroup
-	for range 100 {
-		wg.Add(1)
-		go func() { defer wg.Done(); request(t, n.reg, "c1", Inc{By: 1}) }()
-	}
-	wg.Wait()
-	if got := request(t, n.reg, "c1", Get{}); got != 105 {
-		t.Fatalf("after 100 increments: %v, want 105", got)
-	}
-	var stored int
-	if err := db.QueryRow(context.Background(), `SELECT n FROM counters WHERE id = 'c1'`).Scan(&stored); err != nil || stored != 105 {
-		t.Fatalf("stored %d (%v), want 105", stored, err)
-	}
-	if a := n.activations.Load(); a != 1 {
-		t.Fatalf("activations = %d, want 1", a)
-	}
-	if err := n.reg.Send("counter", "c2", Inc{By: 2}); err != nil {
-		t.Fatal(err)
-	}
-	if got := request(t, n.reg, "c2", Get{}); got != 2 {
-		t.Fatalf("after Send: %v, want 2", got)
-	}
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		if _, err := db.Exec(context.Background(), `INSERT INTO counters (id, n) VALUES ('c1', 5)`); err != nil {
+			t.Fatal(err)
+		}
+		n := newNode(t, db, time.Hour)
+		if got := request(t, n.reg, "c1", Get{}); got != 5 {
+			t.Fatalf("loaded %v, want 5", got)
+		}
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Add(1)
+			go func() { defer wg.Done(); request(t, n.reg, "c1", Inc{By: 1}) }()
+		}
+		wg.Wait()
+		if got := request(t, n.reg, "c1", Get{}); got != 105 {
+			t.Fatalf("after 100 increments: %v, want 105", got)
+		}
+		var stored int
+		if err := db.QueryRow(context.Background(), `SELECT n FROM counters WHERE id = 'c1'`).Scan(&stored); err != nil || stored != 105 {
+			t.Fatalf("stored %d (%v), want 105", stored, err)
+		}
+		if a := n.activations.Load(); a != 1 {
+			t.Fatalf("activations = %d, want 1", a)
+		}
+		if err := n.reg.Send("counter", "c2", Inc{By: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if got := request(t, n.reg, "c2", Get{}); got != 2 {
+			t.Fatalf("after Send: %v, want 2", got)
+		}
+	})
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -173,119 +191,125 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestPassivationAfterIdle(t *testing.T) {
-	n := newNode(t, counterDB(t), 60*time.Millisecond)
-	request(t, n.reg, "p1", Inc{By: 7})
-	waitFor(t, "passivation", func() bool { return !n.reg.Active("counter", "p1") })
-	if got := request(t, n.reg, "p1", Get{}); got != 7 {
-		t.Fatalf("reactivated with %v, want 7 from the store", got)
-	}
-	if a := n.activations.Load(); a != 2 {
-		t.Fatalf("activations = %d, want 2", a)
-	}
-	// An entity that asks to be kept alive is not passivated.
-	request(t, n.reg, "p2", KeepAlive{On: true})
-	time.Sleep(300 * time.Millisecond)
-	if !n.reg.Active("counter", "p2") {
-		t.Fatal("kept-alive entity was passivated")
-	}
-	request(t, n.reg, "p2", KeepAlive{On: false})
-	waitFor(t, "passivation after keep-alive ends", func() bool { return !n.reg.Active("counter", "p2") })
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		n := newNode(t, db, 60*time.Millisecond)
+		request(t, n.reg, "p1", Inc{By: 7})
+		waitFor(t, "passivation", func() bool { return !n.reg.Active("counter", "p1") })
+		if got := request(t, n.reg, "p1", Get{}); got != 7 {
+			t.Fatalf("reactivated with %v, want 7 from the store", got)
+		}
+		if a := n.activations.Load(); a != 2 {
+			t.Fatalf("activations = %d, want 2", a)
+		}
+		// An entity that asks to be kept alive is not passivated.
+		request(t, n.reg, "p2", KeepAlive{On: true})
+		time.Sleep(300 * time.Millisecond)
+		if !n.reg.Active("counter", "p2") {
+			t.Fatal("kept-alive entity was passivated")
+		}
+		request(t, n.reg, "p2", KeepAlive{On: false})
+		waitFor(t, "passivation after keep-alive ends", func() bool { return !n.reg.Active("counter", "p2") })
+	})
 }
 
 func TestPanicRestartsFromStore(t *testing.T) {
-	n := newNode(t, counterDB(t), time.Hour)
-	request(t, n.reg, "x", Inc{By: 3})
-	_, err := n.reg.Request(context.Background(), "counter", "x", Boom{})
-	if !errors.Is(err, registry.ErrPanic) {
-		t.Fatalf("panic reply = %v, want ErrPanic", err)
-	}
-	if got := request(t, n.reg, "x", Get{}); got != 3 {
-		t.Fatalf("after restart: %v, want 3", got)
-	}
-	if a := n.activations.Load(); a != 2 {
-		t.Fatalf("activations = %d, want 2 (restart reloads from the store)", a)
-	}
-	// The node and other entities are unaffected.
-	if got := request(t, n.reg, "y", Inc{By: 1}); got != 1 {
-		t.Fatalf("other entity: %v", got)
-	}
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		n := newNode(t, db, time.Hour)
+		request(t, n.reg, "x", Inc{By: 3})
+		_, err := n.reg.Request(context.Background(), "counter", "x", Boom{})
+		if !errors.Is(err, registry.ErrPanic) {
+			t.Fatalf("panic reply = %v, want ErrPanic", err)
+		}
+		if got := request(t, n.reg, "x", Get{}); got != 3 {
+			t.Fatalf("after restart: %v, want 3", got)
+		}
+		if a := n.activations.Load(); a != 2 {
+			t.Fatalf("activations = %d, want 2 (restart reloads from the store)", a)
+		}
+		// The node and other entities are unaffected.
+		if got := request(t, n.reg, "y", Inc{By: 1}); got != 1 {
+			t.Fatalf("other entity: %v", got)
+		}
+	})
 }
 
 func TestTwoNodesRemoteCall(t *testing.T) {
-	db := counterDB(t)
-	a := newNode(t, db, time.Hour)
-	b := newNode(t, db, time.Hour, a.reg.Address())
-	waitFor(t, "both members", func() bool { return len(a.reg.Members()) == 2 && len(b.reg.Members()) == 2 })
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		a := newNode(t, db, time.Hour)
+		b := newNode(t, db, time.Hour, a.reg.Address())
+		waitFor(t, "both members", func() bool { return len(a.reg.Members()) == 2 && len(b.reg.Members()) == 2 })
 
-	// Find ids owned by node A, and call them from node B.
-	var onA []string
-	for i := 0; len(onA) < 5; i++ {
-		id := fmt.Sprint("r", i)
-		if owner, _ := b.reg.Owner("counter", id); owner == a.reg.NodeID() {
-			onA = append(onA, id)
+		// Find ids owned by node A, and call them from node B.
+		var onA []string
+		for i := 0; len(onA) < 5; i++ {
+			id := fmt.Sprint("r", i)
+			if owner, _ := b.reg.Owner("counter", id); owner == a.reg.NodeID() {
+				onA = append(onA, id)
+			}
 		}
-	}
-	for _, id := range onA {
-		if got := request(t, b.reg, id, Inc{By: 4}); got != 4 {
-			t.Fatalf("remote Inc on %s = %v, want 4", id, got)
+		for _, id := range onA {
+			if got := request(t, b.reg, id, Inc{By: 4}); got != 4 {
+				t.Fatalf("remote Inc on %s = %v, want 4", id, got)
+			}
+			if !a.reg.Active("counter", id) || b.reg.Active("counter", id) {
+				t.Fatalf("%s must live on node A only", id)
+			}
+			if got := request(t, a.reg, id, Get{}); got != 4 {
+				t.Fatalf("local Get on A: %v", got)
+			}
 		}
-		if !a.reg.Active("counter", id) || b.reg.Active("counter", id) {
-			t.Fatalf("%s must live on node A only", id)
+		// Errors keep their identity across nodes.
+		_, err := b.reg.Request(context.Background(), "counter", onA[0], Fail{})
+		if !errors.Is(err, ErrOdd) {
+			t.Fatalf("remote error = %v, want ErrOdd", err)
 		}
-		if got := request(t, a.reg, id, Get{}); got != 4 {
-			t.Fatalf("local Get on A: %v", got)
+		_, err = b.reg.Request(context.Background(), "counter", onA[1], Boom{})
+		if !errors.Is(err, registry.ErrPanic) {
+			t.Fatalf("remote panic = %v, want ErrPanic", err)
 		}
-	}
-	// Errors keep their identity across nodes.
-	_, err := b.reg.Request(context.Background(), "counter", onA[0], Fail{})
-	if !errors.Is(err, ErrOdd) {
-		t.Fatalf("remote error = %v, want ErrOdd", err)
-	}
-	_, err = b.reg.Request(context.Background(), "counter", onA[1], Boom{})
-	if !errors.Is(err, registry.ErrPanic) {
-		t.Fatalf("remote panic = %v, want ErrPanic", err)
-	}
-	// One-way messages cross too.
-	if err := b.reg.Send("counter", onA[2], Inc{By: 1}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "remote Send", func() bool {
-		v, _ := a.reg.Request(context.Background(), "counter", onA[2], Get{})
-		return v == 5
+		// One-way messages cross too.
+		if err := b.reg.Send("counter", onA[2], Inc{By: 1}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "remote Send", func() bool {
+			v, _ := a.reg.Request(context.Background(), "counter", onA[2], Get{})
+			return v == 5
+		})
+		// An unregistered message type cannot cross and says so.
+		type local struct{}
+		if _, err := b.reg.Request(context.Background(), "counter", onA[0], local{}); err == nil {
+			t.Fatal("unregistered message type crossed nodes")
+		}
 	})
-	// An unregistered message type cannot cross and says so.
-	type local struct{}
-	if _, err := b.reg.Request(context.Background(), "counter", onA[0], local{}); err == nil {
-		t.Fatal("unregistered message type crossed nodes")
-	}
 }
 
 func TestSendIfActiveNeverActivates(t *testing.T) {
-	db := counterDB(t)
-	a := newNode(t, db, time.Hour)
-	b := newNode(t, db, time.Hour, a.reg.Address())
-	waitFor(t, "both members", func() bool { return len(a.reg.Members()) == 2 && len(b.reg.Members()) == 2 })
-	for i := range 6 {
-		id := fmt.Sprint("ia", i)
-		if err := b.reg.SendIfActive("counter", id, Inc{By: 1}); err != nil {
-			t.Fatal(err)
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		a := newNode(t, db, time.Hour)
+		b := newNode(t, db, time.Hour, a.reg.Address())
+		waitFor(t, "both members", func() bool { return len(a.reg.Members()) == 2 && len(b.reg.Members()) == 2 })
+		for i := range 6 {
+			id := fmt.Sprint("ia", i)
+			if err := b.reg.SendIfActive("counter", id, Inc{By: 1}); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	time.Sleep(100 * time.Millisecond) // a delivery would have activated by now
-	if a.activations.Load()+b.activations.Load() != 0 {
-		t.Fatal("SendIfActive activated an entity")
-	}
-	for i := range 6 {
-		id := fmt.Sprint("ia", i)
-		request(t, b.reg, id, Get{}) // activate on the owner
-		if err := b.reg.SendIfActive("counter", id, Inc{By: 2}); err != nil {
-			t.Fatal(err)
+		time.Sleep(100 * time.Millisecond) // a delivery would have activated by now
+		if a.activations.Load()+b.activations.Load() != 0 {
+			t.Fatal("SendIfActive activated an entity")
 		}
-		waitFor(t, "if-active delivery", func() bool {
-			v, _ := b.reg.Request(context.Background(), "counter", id, Get{})
-			return v == 2
-		})
-	}
+		for i := range 6 {
+			id := fmt.Sprint("ia", i)
+			request(t, b.reg, id, Get{}) // activate on the owner
+			if err := b.reg.SendIfActive("counter", id, Inc{By: 2}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "if-active delivery", func() bool {
+				v, _ := b.reg.Request(context.Background(), "counter", id, Get{})
+				return v == 2
+			})
+		}
+	})
 }
 
 type NodePing struct{ N int }
@@ -293,73 +317,78 @@ type NodePing struct{ N int }
 func init() { registry.RegisterMessage[NodePing]("test.NodePing") }
 
 func TestNodeHandlersAcrossNodes(t *testing.T) {
-	db := counterDB(t)
-	got := make(chan string, 16)
-	mk := func(seeds ...string) *registry.Registry {
-		q := writebehind.New(db, writebehind.Options{})
-		reg := registry.New(registry.Config{Store: q, HeartbeatInterval: 50 * time.Millisecond, Seeds: seeds})
-		reg.Register(registry.Kind{Name: "counter", New: func(id string) registry.Entity { return &counter{id: id, activations: &atomic.Int32{}} }})
-		reg.HandleNode("ping", func(msg any) {
-			if p, ok := msg.(NodePing); ok {
-				got <- fmt.Sprintf("%d", p.N)
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		got := make(chan string, 16)
+		mk := func(seeds ...string) *registry.Registry {
+			q := writebehind.New(db, writebehind.Options{})
+			reg := registry.New(registry.Config{Store: q, HeartbeatInterval: 50 * time.Millisecond, Seeds: seeds})
+			reg.Register(registry.Kind{Name: "counter", New: func(id string) registry.Entity { return &counter{id: id, activations: &atomic.Int32{}} }})
+			reg.HandleNode("ping", func(msg any) {
+				if p, ok := msg.(NodePing); ok {
+					got <- fmt.Sprintf("%d", p.N)
+				}
+			})
+			if err := reg.Start(); err != nil {
+				t.Fatal(err)
 			}
-		})
-		if err := reg.Start(); err != nil {
+			t.Cleanup(func() { reg.Stop(context.Background()); q.Close(context.Background()) })
+			return reg
+		}
+		a := mk()
+		b := mk(a.Address())
+		waitFor(t, "both members", func() bool { return len(a.Members()) == 2 && len(b.Members()) == 2 })
+		if err := b.SendNode(a.NodeID(), "ping", NodePing{N: 7}); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { reg.Stop(context.Background()); q.Close(context.Background()) })
-		return reg
-	}
-	a := mk()
-	b := mk(a.Address())
-	waitFor(t, "both members", func() bool { return len(a.Members()) == 2 && len(b.Members()) == 2 })
-	if err := b.SendNode(a.NodeID(), "ping", NodePing{N: 7}); err != nil {
-		t.Fatal(err)
-	}
-	if v := <-got; v != "7" {
-		t.Fatalf("remote node handler got %s", v)
-	}
-	if err := a.BroadcastNodes("ping", NodePing{N: 9}); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		select {
-		case v := <-got:
-			if v != "9" {
-				t.Fatalf("broadcast got %s", v)
-			}
-		case <-time.After(3 * time.Second):
-			t.Fatal("broadcast did not reach both nodes")
+		if v := <-got; v != "7" {
+			t.Fatalf("remote node handler got %s", v)
 		}
-	}
+		if err := a.BroadcastNodes("ping", NodePing{N: 9}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			select {
+			case v := <-got:
+				if v != "9" {
+					t.Fatalf("broadcast got %s", v)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatal("broadcast did not reach both nodes")
+			}
+		}
+	})
 }
 
 // TestRepeatedPanicsNeverStopTheNode: an entity that panics again and
 // again answers ErrPanic each time, reloads from the store, and the node
 // (and the entity) keep working.
 func TestRepeatedPanicsNeverStopTheNode(t *testing.T) {
-	n := newNode(t, counterDB(t), time.Hour)
-	request(t, n.reg, "p", Inc{By: 2})
-	for i := range 12 {
-		if _, err := n.reg.Request(context.Background(), "counter", "p", Boom{}); !errors.Is(err, registry.ErrPanic) {
-			t.Fatalf("panic %d: %v", i, err)
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		n := newNode(t, db, time.Hour)
+		request(t, n.reg, "p", Inc{By: 2})
+		for i := range 12 {
+			if _, err := n.reg.Request(context.Background(), "counter", "p", Boom{}); !errors.Is(err, registry.ErrPanic) {
+				t.Fatalf("panic %d: %v", i, err)
+			}
 		}
-	}
-	if got := request(t, n.reg, "p", Inc{By: 1}); got != 3 {
-		t.Fatalf("after 12 panics: %v, want 3 (state reloaded from the store)", got)
-	}
+		if got := request(t, n.reg, "p", Inc{By: 1}); got != 3 {
+			t.Fatalf("after 12 panics: %v, want 3 (state reloaded from the store)", got)
+		}
+	})
 }
 
 // TestPanicWaitsForQueuedWrites: a panic right after a commit was submitted
 // must not let the next activation load state older than that commit.
 func TestPanicWaitsForQueuedWrites(t *testing.T) {
-	n := newNode(t, counterDB(t), time.Hour)
-	for i := range 20 {
-		id := fmt.Sprint("w", i)
-		_ = n.reg.Send("counter", id, Inc{By: 5})                         // commit in flight …
-		_, _ = n.reg.Request(context.Background(), "counter", id, Boom{}) // … then a panic
-		if got := request(t, n.reg, id, Get{}); got != 5 {
-			t.Fatalf("%s: reactivated with %v, want 5", id, got)
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		n := newNode(t, db, time.Hour)
+		for i := range 20 {
+			id := fmt.Sprint("w", i)
+			_ = n.reg.Send("counter", id, Inc{By: 5})                         // commit in flight …
+			_, _ = n.reg.Request(context.Background(), "counter", id, Boom{}) // … then a panic
+			if got := request(t, n.reg, id, Get{}); got != 5 {
+				t.Fatalf("%s: reactivated with %v, want 5", id, got)
+			}
 		}
-	}
+	})
 }

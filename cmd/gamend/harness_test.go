@@ -11,10 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gamend-go/gamend/config"
 	"github.com/gamend-go/gamend/persistence/persistencetest"
 )
 
@@ -36,7 +39,11 @@ func serverBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "gamend")
-		out, err := exec.Command("go", "build", "-race", "-o", binPath, ".").CombinedOutput()
+		args := []string{"build", "-o", binPath}
+		if raceEnabled() {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -45,6 +52,67 @@ func serverBinary(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// raceEnabled reports whether this test binary was built with -race: the
+// server binary is then built with it too. Without it (CGO_ENABLED=0, no C
+// compiler) -race would fail the build, so it is left out.
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}
+
+// serverEnv is the environment of a spawned server: the inherited one
+// without any variable the server reads as configuration (a developer's
+// exported DATABASE_URL, PORT, SQLITE_DATABASE_PATH, RATE_LIMIT_*, … would
+// otherwise reach the server under test), then each layer in order, a later
+// layer's value winning over an earlier one's. Only the test's own layers
+// can select a database.
+func serverEnv(layers ...[]string) []string {
+	configVars := map[string]bool{}
+	for _, v := range config.Vars() {
+		configVars[v.Name] = true
+	}
+	isConfig := func(name string) bool {
+		return configVars[name] || name == "DATABASE_URL" || strings.HasPrefix(name, "POSTGRES_") ||
+			strings.HasPrefix(name, "SQLITE_") || strings.HasPrefix(name, "RATE_LIMIT_") || strings.HasPrefix(name, "LIMIT_") ||
+			strings.HasPrefix(name, "CLUSTER_") || name == "DATABASE_ADAPTER"
+	}
+	var order []string
+	vals := map[string]string{}
+	set := func(kv string) {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			return
+		}
+		if _, seen := vals[name]; !seen {
+			order = append(order, name)
+		}
+		vals[name] = val
+	}
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); !isConfig(name) {
+			set(kv)
+		}
+	}
+	for _, layer := range layers {
+		for _, kv := range layer {
+			set(kv)
+		}
+	}
+	out := make([]string, 0, len(order))
+	for _, name := range order {
+		out = append(out, name+"="+vals[name])
+	}
+	return out
 }
 
 func freePort(t *testing.T) int {
@@ -78,12 +146,12 @@ func startBinary(t *testing.T, env []string) *serverProc {
 	t.Helper()
 	port := freePort(t)
 	cmd := exec.Command(serverBinary(t))
-	// The first occurrence of a variable wins: the test's settings first.
-	cmd.Env = append(append([]string{}, env...),
-		"ENV_FILE=none", "GAMEND_ENV=test", "LOG_LEVEL=warn", "ACCESS_LOG_LEVEL=off",
-		"GAMEND_DATA_DIR="+t.TempDir(), fmt.Sprintf("PORT=%d", port),
-		"RATE_LIMIT_HTTP_AUTH_LIMIT=1000000", "RATE_LIMIT_HTTP_GENERAL_LIMIT=1000000")
-	cmd.Env = append(cmd.Env, os.Environ()...)
+	// The test's settings win over the defaults here, and neither can be
+	// overridden by the developer's shell (serverEnv).
+	defaults := []string{"ENV_FILE=none", "GAMEND_ENV=test", "LOG_LEVEL=warn", "ACCESS_LOG_LEVEL=off",
+		"GAMEND_DATA_DIR=" + t.TempDir(), fmt.Sprintf("PORT=%d", port),
+		"RATE_LIMIT_HTTP_AUTH_LIMIT=1000000", "RATE_LIMIT_HTTP_GENERAL_LIMIT=1000000"}
+	cmd.Env = serverEnv(defaults, env)
 	logs := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

@@ -11,7 +11,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -53,7 +55,7 @@ func run(args []string) int {
 
 	cfg, err := config.FromEnv()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "gamend: invalid configuration:\n%v\n", err)
+		printConfigError(os.Stderr, err)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -66,6 +68,18 @@ func run(args []string) int {
 		return adminCommand(ctx, cfg, args)
 	}
 	return serve(ctx, cfg)
+}
+
+// printConfigError reports a configuration error once: config.Errors
+// already starts with "invalid configuration:" and lists one problem per
+// line; other errors (an unreadable .env file) get that header here.
+func printConfigError(w io.Writer, err error) {
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		fmt.Fprintf(w, "gamend: %v\n", err)
+		return
+	}
+	fmt.Fprintf(w, "gamend: invalid configuration:\n  %v\n", err)
 }
 
 func usage() {

@@ -38,6 +38,53 @@ func TestBadConfigStopsStartup(t *testing.T) {
 				t.Errorf("%v: output does not name %s:\n%s", tt.env, w, out)
 			}
 		}
+		if n := strings.Count(string(out), "invalid configuration"); n != 1 {
+			t.Errorf("%v: the header \"invalid configuration\" appears %d times:\n%s", tt.env, n, out)
+		}
+	}
+}
+
+// TestSpawnedServerIgnoresShellConfig: configuration exported in the
+// developer's shell must not reach the server binary a test starts — the
+// test's database, port and limits win, and a shell DATABASE_URL or
+// POSTGRES_* cannot switch the test to another database.
+func TestSpawnedServerIgnoresShellConfig(t *testing.T) {
+	t.Setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/nowhere?sslmode=disable")
+	t.Setenv("POSTGRES_HOST", "127.0.0.1")
+	t.Setenv("POSTGRES_USER", "nobody")
+	t.Setenv("SQLITE_DATABASE_PATH", "/nonexistent/dir/shell.db")
+	t.Setenv("PORT", "1")
+	t.Setenv("RATE_LIMIT_HTTP_GENERAL_LIMIT", "1")
+	t.Setenv("GAMEND_ENV", "production")
+
+	env := serverEnv([]string{"PORT=2", "LOG_LEVEL=warn"}, []string{"PORT=3"})
+	got := map[string][]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		got[k] = append(got[k], v)
+	}
+	for _, name := range []string{"DATABASE_URL", "POSTGRES_HOST", "POSTGRES_USER", "SQLITE_DATABASE_PATH", "RATE_LIMIT_HTTP_GENERAL_LIMIT", "GAMEND_ENV"} {
+		if v, ok := got[name]; ok {
+			t.Errorf("shell %s reached the server env: %v", name, v)
+		}
+	}
+	if p := got["PORT"]; len(p) != 1 || p[0] != "3" {
+		t.Errorf("PORT = %v, want exactly the test's 3", p)
+	}
+	if len(got["PATH"]) != 1 {
+		t.Errorf("PATH not inherited once: %v", got["PATH"])
+	}
+
+	// The real binary starts (the shell's DATABASE_URL points nowhere, its
+	// SQLite path cannot be created, and GAMEND_ENV=production would demand
+	// secrets) on the test's port and SQLite file, and the shell's
+	// one-request limit does not apply.
+	srv := startBinary(t, dbEnv(t, "sqlite"))
+	for i := range 5 {
+		r, err := call(context.Background(), "GET", srv.base+"/api/v1/nope", "", nil)
+		if err != nil || r.Status != 404 {
+			t.Fatalf("request %d: %v %d (shell rate limit leaked in?)", i, err, r.Status)
+		}
 	}
 }
 

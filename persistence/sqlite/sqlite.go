@@ -21,7 +21,20 @@ import (
 	"github.com/gamend-go/gamend/persistence"
 )
 
-// Options tunes the SQLite connection (API.md §11 SQLITE_*).
+// Defaults of Options: the same values as the defaults of config's
+// SQLITE_SYNCHRONOUS, SQLITE_CACHE_SIZE_KB, SQLITE_BUSY_TIMEOUT and
+// SQLITE_WAL_AUTOCHECKPOINT (a test keeps them in step). Synchronous is
+// full, not upstream's normal, so that an acknowledged write survives a
+// power loss, not only a process crash.
+const (
+	DefaultSynchronous   = "full"
+	DefaultCacheSizeKB   = 200000
+	DefaultBusyTimeoutMS = 15000
+	DefaultWALAutoCkpt   = 2000
+)
+
+// Options tunes the SQLite connection (API.md §11 SQLITE_*). Zero values
+// take the Default* constants.
 type Options struct {
 	Synchronous    string // off | normal | full | extra (default full)
 	CacheSizeKB    int    // page cache per connection (default 200000)
@@ -33,16 +46,16 @@ type Options struct {
 
 func (o *Options) defaults() {
 	if o.Synchronous == "" {
-		o.Synchronous = "full"
+		o.Synchronous = DefaultSynchronous
 	}
 	if o.CacheSizeKB == 0 {
-		o.CacheSizeKB = 200000
+		o.CacheSizeKB = DefaultCacheSizeKB
 	}
 	if o.BusyTimeoutMS == 0 {
-		o.BusyTimeoutMS = 15000
+		o.BusyTimeoutMS = DefaultBusyTimeoutMS
 	}
 	if o.WALAutoCkpt == 0 {
-		o.WALAutoCkpt = 2000
+		o.WALAutoCkpt = DefaultWALAutoCkpt
 	}
 	if o.ReadConns == 0 {
 		o.ReadConns = max(8, 2*runtime.GOMAXPROCS(0))

@@ -12,8 +12,10 @@
 //     (OpTimeout) expires is the failing op: it fails with
 //     context.DeadlineExceeded and the others are retried in a fresh
 //     transaction.
-//   - Ordering: ops submitted with the same key run in submission order
-//     (keys are pinned to one flusher shard; each shard is FIFO).
+//   - Ordering: ops submitted with the same key run, and are acknowledged
+//     (Pending done, SubmitFunc callback), in submission order: keys are
+//     pinned to one flusher shard, each shard is FIFO, and a batch
+//     acknowledges its ops in queue order once it has settled.
 //   - Shutdown: Close stops intake, drains everything queued, then returns.
 //
 // Ops must be re-runnable: a batch that is retried runs an op again inside a
@@ -80,7 +82,13 @@ func (o *Options) defaults() {
 
 // Stats are cumulative counters of a Queue.
 type Stats struct {
-	Ops, Failed, Batches, Retries uint64
+	// Ops and Failed count acknowledged ops (Failed: with an error).
+	Ops, Failed uint64
+	// Batches counts group-commit batches (ops withdrawn before they ran
+	// are not one); Retries counts re-run transactions.
+	Batches, Retries uint64
+	// LargestBatch is the most ops one batch has held (at most MaxBatch).
+	LargestBatch uint64
 }
 
 // Queue batches ops into group commits.
@@ -100,7 +108,7 @@ type Queue struct {
 	senders sync.WaitGroup
 	wg      sync.WaitGroup
 
-	ops, failed, batches, retries atomic.Uint64
+	ops, failed, batches, retries, largest atomic.Uint64
 }
 
 const (
@@ -148,7 +156,8 @@ func (q *Queue) DB() *persistence.DB { return q.db }
 
 // Stats returns cumulative counters.
 func (q *Queue) Stats() Stats {
-	return Stats{Ops: q.ops.Load(), Failed: q.failed.Load(), Batches: q.batches.Load(), Retries: q.retries.Load()}
+	return Stats{Ops: q.ops.Load(), Failed: q.failed.Load(), Batches: q.batches.Load(), Retries: q.retries.Load(),
+		LargestBatch: q.largest.Load()}
 }
 
 // Submit queues op under key and returns immediately. Ops with the same key
@@ -339,45 +348,59 @@ func (q *Queue) fill(ch chan *pending, batch *[]*pending) bool {
 // flush commits a batch: first optimistically without savepoints; if an op
 // fails, that op is failed alone and the rest re-run with a savepoint each.
 // Transient errors (lock contention) retry the whole batch with back-off.
+//
+// Every op of the batch is acknowledged only once the batch has settled, and
+// in queue order: acknowledgements of one key (one shard, FIFO) are thus
+// delivered in submission order even when an earlier op failed and a later
+// one committed, and a caller reacting to a failure sees what the other ops
+// of the batch committed.
 func (q *Queue) flush(batch []*pending) {
-	live := batch[:0:0]
-	for _, p := range batch {
+	errs := make([]error, len(batch))
+	defer func() {
+		for i, p := range batch {
+			q.ack(p, errs[i])
+		}
+	}()
+	// live holds the indexes (into batch) of the ops still to commit.
+	live := make([]int, 0, len(batch))
+	for i, p := range batch {
 		if p.state.CompareAndSwap(stateQueued, stateRunning) {
-			live = append(live, p)
+			live = append(live, i)
 		} else {
-			q.ack(p, context.Canceled)
+			errs[i] = context.Canceled
 		}
 	}
 	if len(live) == 0 {
 		return
 	}
 	q.batches.Add(1)
+	for {
+		old := q.largest.Load()
+		if uint64(len(live)) <= old || q.largest.CompareAndSwap(old, uint64(len(live))) {
+			break
+		}
+	}
 	savepoints := false
 	backoff := 2 * time.Millisecond
-	// Ops isolated as failed are acknowledged only when the batch is
-	// settled, so a caller retrying after its failure sees what the other
-	// ops of the batch committed.
-	var failed []*pending
-	var failedErrs []error
-	defer func() {
-		for i, p := range failed {
-			q.ack(p, failedErrs[i])
-		}
-	}()
+	ops := make([]*pending, len(live))
 	for attempt := 0; ; attempt++ {
-		errs, failedAt, err := q.attempt(live, savepoints)
+		ops = ops[:len(live)]
+		for j, i := range live {
+			ops[j] = batch[i]
+		}
+		opErrs, failedAt, err := q.attempt(ops, savepoints)
 		switch {
 		case err == nil:
-			for i, p := range live {
-				q.ack(p, errs[i])
+			for j, i := range live {
+				errs[i] = opErrs[j]
 			}
 			return
 		case failedAt >= 0:
 			// One op failed without savepoints, or overran the transaction
 			// timeout: fail it alone, retry the rest in a fresh transaction
 			// with savepoints so no further op can poison the batch.
-			failed, failedErrs = append(failed, live[failedAt]), append(failedErrs, errs[failedAt])
-			live = append(live[:failedAt:failedAt], live[failedAt+1:]...)
+			errs[live[failedAt]] = opErrs[failedAt]
+			live = append(live[:failedAt], live[failedAt+1:]...)
 			if len(live) == 0 {
 				return
 			}
@@ -389,8 +412,8 @@ func (q *Queue) flush(batch []*pending) {
 			backoff *= 2
 		default:
 			q.opts.Logger.Error("write-behind batch failed", "ops", len(live), "err", err)
-			for _, p := range live {
-				q.ack(p, err)
+			for _, i := range live {
+				errs[i] = err
 			}
 			return
 		}

@@ -76,6 +76,14 @@ func ErrDetail(status int) *Error {
 	return &Error{Status: status, Body: map[string]any{"errors": map[string]string{"detail": http.StatusText(status)}}}
 }
 
+// ErrRequired is the answer to a missing required parameter:
+// 400 {"error":"<field>_required","message":"<field> is required"} (API.md
+// §4 allows it in place of the framework's {"errors":{"detail":"Bad
+// Request"}}).
+func ErrRequired(field string) *Error {
+	return ErrMessage(http.StatusBadRequest, field+"_required", field+" is required")
+}
+
 // Auth failure bodies (API.md §1.4).
 var (
 	ErrAuthRequired = ErrCode(http.StatusUnauthorized, "Authentication required")
@@ -89,6 +97,10 @@ var (
 	ErrTooLarge     = ErrMessage(http.StatusRequestEntityTooLarge, "request_too_large", "request body exceeds the size limit")
 	ErrNotAccept    = ErrDetail(http.StatusNotAcceptable)
 	ErrNULInput     = ErrMessage(http.StatusBadRequest, "invalid_input", "NUL characters are not allowed")
+	// ErrUnsupportedType answers a request body of a media type the API
+	// does not read (API.md §1.2: JSON, url-encoded and multipart forms).
+	ErrUnsupportedType = ErrMessage(http.StatusUnsupportedMediaType, "unsupported_media_type",
+		"request bodies are application/json, application/x-www-form-urlencoded or multipart/form-data")
 )
 
 // frameworkError turns huma's own errors (unparsable bodies, schema
@@ -104,6 +116,8 @@ func frameworkError(status int, msg string, errs ...error) huma.StatusError {
 		return ErrNotAccept
 	case http.StatusInternalServerError:
 		return ErrInternal
+	case http.StatusUnsupportedMediaType:
+		return ErrUnsupportedType
 	}
 	fields := FieldErrors{}
 	for _, e := range errs {
@@ -115,6 +129,17 @@ func frameworkError(status int, msg string, errs ...error) huma.StatusError {
 				continue
 			}
 			f := fieldName(d.Location)
+			if m := requiredRE.FindStringSubmatch(d.Message); m != nil {
+				// huma reports a missing property on its parent object
+				// ("body"): report it on the property itself.
+				if f == "body" {
+					f = m[1]
+				} else {
+					f += "." + m[1]
+				}
+				fields.Add(f, "is required")
+				continue
+			}
 			if f == "body" {
 				if m, ok := topLevelMessages[d.Message]; ok {
 					fields.Add(f, m) // huma's "expected object" for the body itself
@@ -148,6 +173,7 @@ func isSyntaxError(msg string) bool {
 }
 
 var (
+	requiredRE    = regexp.MustCompile(`^expected required property (\S+) to be present$`)
 	structFieldRE = regexp.MustCompile(`Go struct field (\S*) of type`)
 	goValueRE     = regexp.MustCompile(`cannot unmarshal \S+ into Go value of type (\S+)`)
 )

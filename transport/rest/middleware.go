@@ -123,7 +123,11 @@ func BucketFor(path string) Bucket {
 		return BucketNone
 	case strings.HasPrefix(path, "/api/v1/auth/") || strings.HasPrefix(path, "/auth/") ||
 		strings.HasPrefix(path, "/users/log-in") || strings.HasPrefix(path, "/users/register") ||
-		strings.HasPrefix(path, "/users/reset-password") || strings.HasPrefix(path, "/users/confirm"):
+		strings.HasPrefix(path, "/users/reset-password") || strings.HasPrefix(path, "/users/confirm") ||
+		// Browser OAuth start, and the settings forms that check the
+		// current password (guessing it must be as slow as a log-in).
+		strings.HasPrefix(path, "/users/oauth/") ||
+		path == "/users/settings/password" || path == "/users/settings/email":
 		return BucketAuth
 	case strings.HasPrefix(path, "/api/v1/"):
 		seg := strings.TrimPrefix(path, "/api/v1/")

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -80,6 +81,8 @@ type Server struct {
 	auth *auth.Service
 	// oauth is the OAuth sign-in state (oauth.go).
 	oauth oauthState
+	// bodies caches each operation's body description (bodyparams.go).
+	bodies sync.Map
 }
 
 // New builds the HTTP server with its middleware, the OpenAPI routes and
@@ -104,14 +107,17 @@ func New(opts Options) *Server {
 	s.useMiddleware()
 
 	cfg := huma.DefaultConfig("Gamend-Go API", opts.Version)
-	cfg.Info.Description = "REST API of Gamend-Go, wire-compatible with Gamend (API.md). Realtime events use Phoenix Channels on /socket/websocket."
+	cfg.Info.Description = "REST API of Gamend-Go, wire-compatible with Gamend (API.md). Realtime events use Phoenix Channels on /socket/websocket.\n\n" +
+		"Request bodies are JSON; url-encoded and multipart form bodies are accepted too, and query-string parameters named like body fields are merged into the body (the body wins). " +
+		"Form and query values are converted by the field's type: integers and numbers in decimal, booleans as true/false, 1/0 or on/off, arrays from repeated fields (name or name[]), objects from JSON text."
 	cfg.OpenAPIPath, cfg.DocsPath, cfg.SchemasPath = "", "", ""
 	cfg.CreateHooks = nil // no "$schema" links injected into bodies
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"authorization": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}
+	cfg.Transformers = append(cfg.Transformers, s.nameMissingField)
 	s.API = humafiber.New(s.App, cfg)
-	s.API.UseMiddleware(s.authMiddleware)
+	s.API.UseMiddleware(s.bodyParams, s.authMiddleware)
 	s.registerOpenAPI()
 	s.registerHealth()
 	return s

@@ -36,6 +36,29 @@ type textInput struct {
 	}
 }
 
+// typedBody has a field of every JSON type a form value is converted to.
+type typedBody struct {
+	Name  string         `json:"name"`
+	Count int            `json:"count,omitempty" minimum:"0"`
+	Ratio float64        `json:"ratio,omitempty"`
+	Flag  bool           `json:"flag,omitempty"`
+	Tags  []string       `json:"tags,omitempty"`
+	Nums  []int          `json:"nums,omitempty"`
+	Meta  map[string]any `json:"meta,omitempty"`
+}
+
+type typedInput struct {
+	Page int `query:"page"`
+	Body typedBody
+}
+
+type typedOutput struct {
+	Body struct {
+		typedBody
+		Page int `json:"page"`
+	}
+}
+
 type itemInput struct {
 	ID string `path:"id"`
 	Q  string `query:"q"`
@@ -67,6 +90,12 @@ func startServer(t *testing.T, opts rest.Options) string {
 		func(ctx context.Context, in *textInput) (*echoOutput, error) {
 			out := &echoOutput{}
 			out.Body.Name = in.Body.Text
+			return out, nil
+		})
+	huma.Register(s.API, huma.Operation{OperationID: "test_typed", Method: http.MethodPost, Path: "/api/v1/test/typed"},
+		func(ctx context.Context, in *typedInput) (*typedOutput, error) {
+			out := &typedOutput{}
+			out.Body.typedBody, out.Body.Page = in.Body, in.Page
 			return out, nil
 		})
 	huma.Register(s.API, huma.Operation{OperationID: "test_item", Method: http.MethodGet, Path: "/api/v1/test/items/{id}"},
@@ -200,22 +229,27 @@ func TestRateLimits(t *testing.T) {
 
 func TestBucketFor(t *testing.T) {
 	tests := map[string]rest.Bucket{
-		"/api/v1/health":        rest.BucketNone,
-		"/health":               rest.BucketNone,
-		"/metrics":              rest.BucketNone,
-		"/socket/websocket":     rest.BucketNone,
-		"/api/v1/login":         rest.BucketAuth,
-		"/api/v1/login/device":  rest.BucketAuth,
-		"/api/v1/refresh":       rest.BucketAuth,
-		"/api/v1/register":      rest.BucketAuth,
-		"/api/v1/auth/discord":  rest.BucketAuth,
-		"/auth/google/callback": rest.BucketAuth,
-		"/users/log-in":         rest.BucketAuth,
-		"/users/register":       rest.BucketAuth,
-		"/api/v1/me":            rest.BucketGeneral,
-		"/api/v1/lobbies":       rest.BucketGeneral,
-		"/api/v1/users/login":   rest.BucketGeneral,
-		"/admin":                rest.BucketGeneral,
+		"/api/v1/health":           rest.BucketNone,
+		"/health":                  rest.BucketNone,
+		"/metrics":                 rest.BucketNone,
+		"/socket/websocket":        rest.BucketNone,
+		"/api/v1/login":            rest.BucketAuth,
+		"/api/v1/login/device":     rest.BucketAuth,
+		"/api/v1/refresh":          rest.BucketAuth,
+		"/api/v1/register":         rest.BucketAuth,
+		"/api/v1/auth/discord":     rest.BucketAuth,
+		"/auth/google/callback":    rest.BucketAuth,
+		"/users/log-in":            rest.BucketAuth,
+		"/users/register":          rest.BucketAuth,
+		"/users/oauth/discord":     rest.BucketAuth,
+		"/users/settings/password": rest.BucketAuth,
+		"/users/settings/email":    rest.BucketAuth,
+		"/users/settings":          rest.BucketGeneral,
+		"/api/v1/auth/session/abc": rest.BucketGeneral,
+		"/api/v1/me":               rest.BucketGeneral,
+		"/api/v1/lobbies":          rest.BucketGeneral,
+		"/api/v1/users/login":      rest.BucketGeneral,
+		"/admin":                   rest.BucketGeneral,
 	}
 	for path, want := range tests {
 		if got := rest.BucketFor(path); got != want {
