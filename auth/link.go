@@ -145,7 +145,7 @@ func (s *Service) signInProviderTx(ctx context.Context, p ProviderProfile) (*use
 					break
 				}
 			}
-			out.row, err = users.Insert(ctx, tx, n)
+			out.row, err = insertUser(ctx, tx, n)
 			out.created = err == nil
 			return err
 		})

@@ -180,7 +180,15 @@ func (s *Service) LoginDevice(ctx context.Context, deviceID string) (*users.Row,
 }
 
 // Refresh exchanges a refresh token for a new access token; the refresh
-// token itself is returned unchanged (no rotation, as upstream).
+// token itself is returned unchanged (no rotation, as upstream). A bad,
+// expired or non-refresh token is ErrTokenInvalid; a vanished user or a
+// stale token version is ErrTokenRevoked.
+//
+// An account that is not (or no longer) activated is ErrTokenRevoked too:
+// API.md §4.2 lists only 400 and 401 for /refresh, and neither it nor the
+// product docs give /refresh a 403. Clients treat a failed refresh as a
+// log-out, and the next log-in then answers 403 account_not_activated
+// with its explanation. Administrators always pass (§2.3).
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (*users.Row, TokenPair, error) {
 	c, err := s.tokens.Parse(refreshToken, TypeRefresh)
 	if err != nil {
@@ -191,7 +199,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*users.Row,
 		return nil, TokenPair{}, err
 	}
 	if !u.IsActivated && !u.IsAdmin {
-		return u, TokenPair{}, ErrNotActivated
+		return nil, TokenPair{}, fmt.Errorf("%w: account not activated", ErrTokenRevoked)
 	}
 	access, err := s.tokens.Sign(TypeAccess, u.ID, u.TokenVersion)
 	if err != nil {
@@ -237,9 +245,10 @@ func (s *Service) Register(ctx context.Context, email, password string) (*users.
 }
 
 // CreateUser inserts an account, generating a username from the display
-// name (or a random word) when none is given and retrying on collisions. A
-// unique violation of an identity column becomes ErrDeviceTaken,
-// ErrProviderTaken or a field error on email.
+// name (or a random word) when none is given and retrying on collisions.
+// The first account ever is an administrator, atomically across nodes
+// (insertUser). A unique violation of an identity column becomes
+// ErrDeviceTaken, ErrProviderTaken or a field error on email.
 func (s *Service) CreateUser(ctx context.Context, n users.New) (*users.Row, error) {
 	if n.ID == "" {
 		n.ID = persistence.NewID()
@@ -265,7 +274,7 @@ func (s *Service) CreateUser(ctx context.Context, n users.New) (*users.Row, erro
 			}
 			nn := n
 			nn.Username = cand
-			r, err := users.Insert(ctx, tx, nn)
+			r, err := insertUser(ctx, tx, nn)
 			row = r
 			return err
 		})

@@ -56,16 +56,7 @@ type Tokens struct {
 	// start with it take the fast verification path.
 	header string
 	macs   sync.Pool
-
-	// verified remembers tokens that passed verification, until they
-	// expire: game clients send the same access token with every request
-	// for its 15 minutes of life.
-	vmu      sync.Mutex
-	verified map[string]*Claims
 }
-
-// maxVerified bounds the verified-token memo (about 1 KB per entry).
-const maxVerified = 65536
 
 // NewTokens returns a signer/verifier for secret (GUARDIAN_SECRET_KEY, or
 // SECRET_KEY_BASE).
@@ -85,6 +76,15 @@ func NewTokens(secret []byte) *Tokens {
 	return t
 }
 
+// issuedClaims is the payload Sign writes: Claims with aud as the single
+// string "game_server" of API.md §2.1. Its Audience field (depth 0)
+// shadows RegisteredClaims' "aud" (depth 2), which golang-jwt would write
+// as the list ["game_server"]. Parse accepts both forms.
+type issuedClaims struct {
+	Claims
+	Audience string `json:"aud"`
+}
+
 // Sign issues a token of the given type for user id at token version tv.
 func (t *Tokens) Sign(typ, userID string, tv int) (string, error) {
 	now := t.now().Truncate(time.Second)
@@ -92,18 +92,20 @@ func (t *Tokens) Sign(typ, userID string, tv int) (string, error) {
 	if typ == TypeRefresh {
 		ttl = RefreshTTL
 	}
-	c := Claims{
-		Type:         typ,
-		TokenVersion: &tv,
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    Issuer,
-			Audience:  jwt.ClaimStrings{Audience},
-			Subject:   userID,
-			IssuedAt:  jwt.NewNumericDate(now),
-			NotBefore: jwt.NewNumericDate(now.Add(-time.Second)),
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-			ID:        uuid.NewString(),
+	c := issuedClaims{
+		Claims: Claims{
+			Type:         typ,
+			TokenVersion: &tv,
+			RegisteredClaims: jwt.RegisteredClaims{
+				Issuer:    Issuer,
+				Subject:   userID,
+				IssuedAt:  jwt.NewNumericDate(now),
+				NotBefore: jwt.NewNumericDate(now.Add(-time.Second)),
+				ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+				ID:        uuid.NewString(),
+			},
 		},
+		Audience: Audience,
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS512, c).SignedString(t.secret)
 }
@@ -146,38 +148,14 @@ func (t *Tokens) Parse(token, typ string) (*Claims, error) {
 // fast path: one HMAC over the signed part, the claims decoded once, the
 // library's own claims validator. Anything else goes through the full
 // golang-jwt parser, which rejects every other algorithm. Both paths accept
-// exactly the same tokens (FuzzParseToken checks it).
+// exactly the same tokens (FuzzParseToken checks it). Nothing is
+// remembered between calls: one HMAC-SHA512 per request is cheap, and a
+// memo of verified tokens would cost about 1 KB per connected client.
 func (t *Tokens) verify(token string) (*Claims, error) {
-	now := t.now()
-	t.vmu.Lock()
-	c, ok := t.verified[token]
-	t.vmu.Unlock()
-	if ok {
-		if now.Before(c.ExpiresAt.Time) {
-			return c, nil
-		}
-		t.vmu.Lock()
-		delete(t.verified, token)
-		t.vmu.Unlock()
-	}
-	var err error
 	if len(token) > len(t.header) && token[len(t.header)] == '.' && token[:len(t.header)] == t.header {
-		c, err = t.verifyFast(token)
-	} else {
-		c, err = t.verifySlow(token)
+		return t.verifyFast(token)
 	}
-	if err != nil {
-		return nil, err
-	}
-	// Only tokens whose validity starts before now can be memoized (nbf and
-	// iat were checked against now; later checks only need exp).
-	t.vmu.Lock()
-	if t.verified == nil || len(t.verified) >= maxVerified {
-		t.verified = make(map[string]*Claims, 1024)
-	}
-	t.verified[token] = c
-	t.vmu.Unlock()
-	return c, nil
+	return t.verifySlow(token)
 }
 
 func (t *Tokens) verifySlow(token string) (*Claims, error) {

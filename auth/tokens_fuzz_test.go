@@ -29,6 +29,9 @@ func FuzzParseToken(f *testing.F) {
 		signClaims(f, jwt.SigningMethodHS512, testSecret, without(goodClaims(), "tv")),
 		signClaims(f, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "tv", 1.5)),
 		signClaims(f, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "aud", []string{"x", Audience})),
+		signClaims(f, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "aud", []string{Audience})),
+		signClaims(f, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "aud", "other")),
+		signClaims(f, jwt.SigningMethodHS512, testSecret, without(goodClaims(), "aud")),
 		reHeader(access, `{"alg":"RS512","typ":"JWT"}`),
 	} {
 		f.Add(seed)

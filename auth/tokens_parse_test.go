@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -94,6 +95,8 @@ func TestParseToken(t *testing.T) {
 		{"valid refresh as refresh", refresh, TypeRefresh, time.Time{}, true},
 		{"valid just before expiry", access, TypeAccess, testNow.Add(AccessTTL - time.Second), true},
 		{"map-claims token the server would issue", signClaims(t, jwt.SigningMethodHS512, testSecret, goodClaims()), TypeAccess, time.Time{}, true},
+		{"aud as a one-element list (tokens issued before aud was a string)", signClaims(t, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "aud", []string{Audience})), TypeAccess, time.Time{}, true},
+		{"aud as a list naming the audience among others", signClaims(t, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "aud", []string{"x", Audience})), TypeAccess, time.Time{}, true},
 
 		{"wrong signature (other secret)", signClaims(t, jwt.SigningMethodHS512, []byte("another-secret"), goodClaims()), TypeAccess, time.Time{}, false},
 		{"alg none", noneToken, TypeAccess, time.Time{}, false},
@@ -113,6 +116,8 @@ func TestParseToken(t *testing.T) {
 		{"missing sub", signClaims(t, jwt.SigningMethodHS512, testSecret, without(goodClaims(), "sub")), TypeAccess, time.Time{}, false},
 		{"missing exp", signClaims(t, jwt.SigningMethodHS512, testSecret, without(goodClaims(), "exp")), TypeAccess, time.Time{}, false},
 		{"wrong audience", signClaims(t, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "aud", "other")), TypeAccess, time.Time{}, false},
+		{"wrong audience list", signClaims(t, jwt.SigningMethodHS512, testSecret, with(goodClaims(), "aud", []string{"other"})), TypeAccess, time.Time{}, false},
+		{"no audience", signClaims(t, jwt.SigningMethodHS512, testSecret, without(goodClaims(), "aud")), TypeAccess, time.Time{}, false},
 		{"tampered payload", parts[0] + "." + tamperedPayload + "." + parts[2], TypeAccess, time.Time{}, false},
 		{"signature stripped", parts[0] + "." + parts[1] + ".", TypeAccess, time.Time{}, false},
 		{"garbage: empty", "", TypeAccess, time.Time{}, false},
@@ -148,5 +153,63 @@ func TestParseToken(t *testing.T) {
 				t.Fatalf("claims returned with an error: %+v", c)
 			}
 		})
+	}
+}
+
+// TestSignedClaims checks the payload Sign writes against API.md §2.1:
+// exactly these claims, aud and iss as the string "game_server" (not a
+// list), nbf one second before iat, and the lifetimes of each type.
+func TestSignedClaims(t *testing.T) {
+	tok := fixedTokens(testSecret, testNow)
+	for _, tc := range []struct {
+		typ string
+		ttl time.Duration
+	}{{TypeAccess, AccessTTL}, {TypeRefresh, RefreshTTL}} {
+		t.Run(tc.typ, func(t *testing.T) {
+			s, err := tok.Sign(tc.typ, testUserID, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts := strings.Split(s, ".")
+			if len(parts) != 3 {
+				t.Fatalf("%d segments", len(parts))
+			}
+			hdr, _ := base64.RawURLEncoding.DecodeString(parts[0])
+			if string(hdr) != `{"alg":"HS512","typ":"JWT"}` {
+				t.Fatalf("header %s", hdr)
+			}
+			raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var payload map[string]any
+			if err := json.Unmarshal(raw, &payload); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]any{
+				"iss": Issuer, "aud": Audience, "sub": testUserID, "typ": tc.typ, "tv": float64(7),
+				"iat": float64(testNow.Unix()), "nbf": float64(testNow.Unix() - 1), "exp": float64(testNow.Add(tc.ttl).Unix()),
+			}
+			if len(payload) != len(want)+1 {
+				t.Fatalf("payload %s has claims beyond %v and jti", raw, want)
+			}
+			for k, v := range want {
+				if payload[k] != v {
+					t.Errorf("claim %s = %#v, want %#v (payload %s)", k, payload[k], v, raw)
+				}
+			}
+			if jti, _ := payload["jti"].(string); len(jti) != 36 {
+				t.Errorf("jti %#v is not a UUID", payload["jti"])
+			}
+			if c, err := tok.Parse(s, tc.typ); err != nil || c.Subject != testUserID || *c.TokenVersion != 7 {
+				t.Fatalf("round trip: %+v %v", c, err)
+			}
+		})
+	}
+	// Two tokens signed in the same second differ (jti).
+	a, _ := tok.Sign(TypeAccess, testUserID, 7)
+	b, _ := tok.Sign(TypeAccess, testUserID, 7)
+	if a == b {
+		t.Fatal("two tokens are identical")
 	}
 }

@@ -1,5 +1,5 @@
 // Package mail sends the server's e-mails (account confirmation, magic-link
-// log-in, password reset, e-mail change). Mailer has two implementations:
+// log-in, password reset, e-mail change, account activation). Mailer has two implementations:
 // SMTP, used when SMTP_PASSWORD is configured, and Mailbox, an in-memory,
 // bounded development mailbox shown at /dev/mailbox otherwise.
 //

@@ -24,7 +24,10 @@ func mount(a *app) {
 	a.http.MountAuth(a.auth)
 	mountOAuth(a)
 	a.users = mountUsers(a)
-	mountWeb(a)
+	w := mountWeb(a)
+	// API.md §4.15: an administrator activating an account e-mails its
+	// owner (kept in the development mailbox when SMTP is not configured).
+	a.users.OnActivated(w.NotifyActivated)
 
 	a.notifications = notifications.New(a.queue, notifications.Limits{
 		MaxTitle:        cfg.Limits.MaxNotificationTitle,

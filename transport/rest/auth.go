@@ -40,23 +40,27 @@ type EmptyOutput struct {
 	Body struct{}
 }
 
+// The sign-in bodies read their fields leniently (lenientString): a value
+// of the wrong JSON type gets the route's own §4.2 error, not a framework
+// 422.
+
 type loginInput struct {
 	Body struct {
-		Email    string `json:"email,omitempty" required:"true" doc:"account e-mail (case-insensitive)"`
-		Password string `json:"password,omitempty" required:"true"`
-		DeviceID string `json:"device_id,omitempty" doc:"ignored (accepted for compatibility)"`
+		Email    lenientString `json:"email,omitempty" required:"true" doc:"account e-mail (case-insensitive)"`
+		Password lenientString `json:"password,omitempty" required:"true"`
+		DeviceID lenientString `json:"device_id,omitempty" doc:"ignored (accepted for compatibility)"`
 	}
 }
 
 type deviceInput struct {
 	Body struct {
-		DeviceID string `json:"device_id,omitempty" required:"true" maxLength:"256" doc:"stable per-install id; the account is created on first use"`
+		DeviceID lenientString `json:"device_id,omitempty" required:"true" maxLength:"256" doc:"stable per-install id, at most 256 characters; the account is created on first use"`
 	}
 }
 
 type refreshInput struct {
 	Body struct {
-		RefreshToken string `json:"refresh_token,omitempty" required:"true"`
+		RefreshToken lenientString `json:"refresh_token,omitempty" required:"true"`
 	}
 }
 
@@ -82,10 +86,11 @@ func (s *Server) MountAuth(svc *auth.Service) {
 	}
 	huma.Register(api, withLax(Op(http.MethodPost, "/api/v1/login", "login", "Log in with e-mail and password", "Authentication", AuthNone)),
 		func(ctx context.Context, in *loginInput) (*TokenPairOutput, error) {
-			if in.Body.Email == "" || in.Body.Password == "" {
+			email, password := in.Body.Email, in.Body.Password
+			if !email.Valid || !password.Valid || email.Value == "" || password.Value == "" {
 				return nil, ErrBadRequest
 			}
-			u, p, err := svc.LoginPassword(ctx, in.Body.Email, in.Body.Password)
+			u, p, err := svc.LoginPassword(ctx, email.Value, password.Value)
 			switch {
 			case errors.Is(err, auth.ErrInvalidCredentials):
 				return nil, ErrCode(http.StatusUnauthorized, "Invalid email or password")
@@ -99,10 +104,14 @@ func (s *Server) MountAuth(svc *auth.Service) {
 
 	huma.Register(api, withLax(Op(http.MethodPost, "/api/v1/login/device", "device_login", "Log in with a device id (creates the account on first use)", "Authentication", AuthNone)),
 		func(ctx context.Context, in *deviceInput) (*TokenPairOutput, error) {
-			if in.Body.DeviceID == "" {
+			id := in.Body.DeviceID
+			if !id.Set || id.Valid && id.Value == "" {
 				return nil, ErrBadRequest
 			}
-			u, p, err := svc.LoginDevice(ctx, in.Body.DeviceID)
+			if !id.Valid {
+				return nil, ErrDetails(http.StatusBadRequest, "unable to create device user", map[string][]string{"device_id": {"is invalid"}})
+			}
+			u, p, err := svc.LoginDevice(ctx, id.Value)
 			var verr *auth.ValidationError
 			switch {
 			case errors.Is(err, auth.ErrDeviceAuthDisabled):
@@ -119,17 +128,22 @@ func (s *Server) MountAuth(svc *auth.Service) {
 
 	huma.Register(api, withLax(Op(http.MethodPost, "/api/v1/refresh", "refresh_token", "Exchange a refresh token for a new access token", "Authentication", AuthNone)),
 		func(ctx context.Context, in *refreshInput) (*TokenPairOutput, error) {
-			if in.Body.RefreshToken == "" {
+			token := in.Body.RefreshToken
+			if !token.Set || token.Valid && token.Value == "" {
 				return nil, ErrCode(http.StatusBadRequest, "refresh_token is required")
 			}
-			u, p, err := svc.Refresh(ctx, in.Body.RefreshToken)
+			if !token.Valid {
+				// Not a string: no refresh token this server issued.
+				return nil, ErrCode(http.StatusUnauthorized, "Invalid or expired refresh token")
+			}
+			u, p, err := svc.Refresh(ctx, token.Value)
 			switch {
 			case errors.Is(err, auth.ErrTokenInvalid):
 				return nil, ErrCode(http.StatusUnauthorized, "Invalid or expired refresh token")
 			case errors.Is(err, auth.ErrTokenRevoked):
+				// Also an account waiting for activation: §4.2 gives
+				// /refresh no 403 (see auth.Service.Refresh).
 				return nil, ErrCode(http.StatusUnauthorized, "Invalid refresh token")
-			case errors.Is(err, auth.ErrNotActivated):
-				return nil, errNotActivated
 			case err != nil:
 				return nil, err
 			}

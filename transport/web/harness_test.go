@@ -42,6 +42,7 @@ type env struct {
 	box  *mail.Mailbox
 	logs *syncBuffer
 	fake *oauthtest.Fake // with envOptions.oauth
+	web  *web.Web
 }
 
 type syncBuffer struct {
@@ -142,7 +143,7 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &env{t: t, base: base, db: tg.DB, svc: svc, box: box, logs: logs, fake: fake}
+	return &env{t: t, base: base, db: tg.DB, svc: svc, box: box, logs: logs, fake: fake, web: w}
 }
 
 // browser is an HTTP client with a cookie jar that follows redirects and

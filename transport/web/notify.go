@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/gamend-go/gamend/auth"
 	"github.com/gamend-go/gamend/auth/mail"
@@ -57,4 +58,28 @@ func (w *Web) sendByEmail(ctx context.Context, email, purpose string) error {
 // sendEmailChange mails the link confirming u's new address to that address.
 func (w *Web) sendEmailChange(ctx context.Context, to, token string) error {
 	return w.opts.Mailer.Send(ctx, mail.ChangeEmail(to, w.opts.PublicURL+"/users/settings/confirm-email/"+token))
+}
+
+// activationMailTimeout bounds the hand-over of an activation e-mail.
+const activationMailTimeout = time.Minute
+
+// NotifyActivated e-mails u that an administrator activated the account
+// (API.md §4.15: activating an inactive user e-mails them), with a link to
+// the log-in page. Accounts without an e-mail address (device, some
+// providers) get nothing. It returns at once: the mail is handed to the
+// mailer in the background (an SMTP relay may be slow), so it can be
+// registered as a user.Profiles OnActivated subscriber, which must not
+// block. A failure is logged, never the message.
+func (w *Web) NotifyActivated(u *users.Row) {
+	if u == nil || u.Email == "" {
+		return
+	}
+	to, id := u.Email, u.ID
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), activationMailTimeout)
+		defer cancel()
+		if err := w.opts.Mailer.Send(ctx, mail.Activated(to, w.opts.PublicURL+logInPath)); err != nil {
+			w.log.Error("activation e-mail not sent", "user_id", id, "err", err)
+		}
+	}()
 }

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gamend-go/gamend/persistence/persistencetest"
+	"github.com/gamend-go/gamend/persistence/users"
 )
 
 func TestChangeEmail(t *testing.T) {
@@ -126,6 +128,40 @@ func TestJSONRegisterSendsConfirmation(t *testing.T) {
 		e.api(http.MethodPost, "/api/v1/login/device", "", map[string]string{"device_id": "dev-1"})
 		if n := len(e.box.List()); n != 3 {
 			t.Fatalf("%d mails", n)
+		}
+	})
+}
+
+// TestNotifyActivated: the activation e-mail (API.md §4.15) reaches the
+// account's address with a link to the log-in page; accounts without an
+// address get nothing. (cmd/gamend wires it to admin activations.)
+func TestNotifyActivated(t *testing.T) {
+	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
+		e := startEnv(t, tg, envOptions{requireActivation: true})
+		ctx := context.Background()
+		if _, err := e.svc.CreateUser(ctx, users.New{Email: "admin@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		withMail, err := e.svc.CreateUser(ctx, users.New{Email: "ivy@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		device, err := e.svc.CreateUser(ctx, users.New{DeviceID: "ivy-device"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.web.NotifyActivated(device)
+		e.web.NotifyActivated(nil)
+		e.web.NotifyActivated(withMail)
+		deadline := time.Now().Add(5 * time.Second)
+		for e.mailCount("ivy@example.com") == 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if link := e.browser().mailLink("ivy@example.com", "Your account is active"); link != e.base+"/users/log-in" {
+			t.Fatalf("link %q, want the log-in page", link)
+		}
+		if n := len(e.box.List()); n != 1 {
+			t.Fatalf("%d mails, want only the activation mail", n)
 		}
 	})
 }
