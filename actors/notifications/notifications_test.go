@@ -124,3 +124,64 @@ func TestCatalogTitles(t *testing.T) {
 		t.Error("plugin type")
 	}
 }
+
+// TestRetract: Retract deletes exactly the notification keyed (sender,
+// recipient, title) — not the same title from another sender, nor another
+// title — and pushes nothing: API.md §8 retractions delete the row and
+// §5.4 has no live event for it (clients drop it on their next list).
+// Retracting what is not there is not an error.
+func TestRetract(t *testing.T) {
+	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
+		ctx := context.Background()
+		q := writebehind.New(tg.DB, writebehind.Options{})
+		defer q.Close(ctx)
+		svc := notifications.New(q, notifications.Limits{})
+		rec := &recorder{}
+		svc.SetPusher(rec)
+		alice, bob, carol := newUser(t, tg.DB, "alice"), newUser(t, tg.DB, "bob"), newUser(t, tg.DB, "carol")
+		invite, err := svc.Create(ctx, notifications.PartyInvite("p1", alice, "alice", bob, "bob"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep := []notifications.Create{
+			{SenderID: carol, RecipientID: bob, Title: invite.Title},   // same title, other sender
+			{SenderID: alice, RecipientID: bob, Title: "other title"},  // same pair, other title
+			{SenderID: alice, RecipientID: carol, Title: invite.Title}, // same sender and title, other recipient
+		}
+		for _, c := range keep {
+			if _, err := svc.Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec.mu.Lock()
+		pushed := len(rec.got)
+		rec.mu.Unlock()
+
+		if err := svc.Retract(ctx, alice, bob, invite.Title); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Get(ctx, bob, invite.ID); err != notifications.ErrNotFound {
+			t.Fatalf("retracted notification still there: %v", err)
+		}
+		list, total, err := svc.List(ctx, bob, 10, 0)
+		if err != nil || total != 2 {
+			t.Fatalf("bob keeps %d notifications (%v), want 2: %+v", total, err, list)
+		}
+		for _, n := range list {
+			if n.SenderID == alice && n.Title == invite.Title {
+				t.Fatalf("retracted notification listed: %+v", n)
+			}
+		}
+		if _, total, _ := svc.List(ctx, carol, 10, 0); total != 1 {
+			t.Fatalf("carol keeps %d notifications, want 1", total)
+		}
+		if err := svc.Retract(ctx, alice, bob, invite.Title); err != nil {
+			t.Fatalf("retracting again: %v", err)
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		if len(rec.got) != pushed {
+			t.Fatalf("retraction pushed %d notifications", len(rec.got)-pushed)
+		}
+	})
+}

@@ -108,6 +108,11 @@ func (a *actor) Handle(c *registry.Context, msg any) (any, error) {
 	case FriendChanged:
 		a.deliver(Event{Friends: []Friend{m.Friend}})
 		return nil, nil
+	case Swept:
+		if !a.online {
+			return nil, nil
+		}
+		return a.writeOnline(c)
 	}
 	return nil, fmt.Errorf("user: unexpected message %T", msg)
 }
@@ -158,7 +163,7 @@ func (a *actor) setOnline(c *registry.Context, online bool, done func(friends []
 			}
 		}
 		a.p.announce(ctx, c.Store().DB(), a.row, change, refs)
-		a.deliver(Event{Self: &a.row})
+		a.deliverSelf()
 		return done(friends)
 	})
 }
@@ -186,12 +191,18 @@ func (a *actor) refresh(c *registry.Context) (any, error) {
 		c.Tell(goOffline{Gen: a.gen})
 		return nil, nil
 	}
+	a.scheduleRefresh(c)
+	return a.writeOnline(c)
+}
+
+// writeOnline moves last_seen_at to now and (re)asserts is_online: the
+// refresh, and the answer to a sweep that wrote an online user offline.
+func (a *actor) writeOnline(c *registry.Context) (any, error) {
 	now := persistence.Now()
 	a.row.LastSeenAt = &now
 	id := a.id
-	a.scheduleRefresh(c)
 	return c.Commit(func(ctx context.Context, tx *persistence.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE users SET last_seen_at = ? WHERE id = ?`, now, id)
+		_, err := tx.Exec(ctx, `UPDATE users SET is_online = ?, last_seen_at = ? WHERE id = ?`, true, now, id)
 		return err
 	}, func(err error) (any, error) { return nil, err })
 }
@@ -212,11 +223,21 @@ func (a *actor) reload(c *registry.Context) (any, error) {
 	row := Sanitize(*r)
 	row.IsOnline, row.LastSeenAt = a.online, a.row.LastSeenAt
 	a.row = row
-	a.deliver(Event{Self: &a.row})
+	a.deliverSelf()
 	a.p.announce(ctx, c.Store().DB(), a.row, ProfileUpdated, nil)
 	return nil, nil
 }
 
+// deliverSelf delivers the user's row as it is now: a copy, since
+// subscribers may keep the event (held during a join, debounced) while the
+// actor changes its row. The row's maps are replaced, never modified, so
+// a shallow copy is enough.
+func (a *actor) deliverSelf() {
+	row := a.row
+	a.deliver(Event{Self: &row})
+}
+
+// deliver hands ev to every subscriber. Events are shared, read-only.
 func (a *actor) deliver(ev Event) {
 	d := a.p.opts.Deliverer
 	if d == nil {

@@ -33,15 +33,23 @@ type world struct {
 	q   *writebehind.Queue
 	db  *persistence.DB
 	rec *recorder
+	p   *user.Presence
 }
 
 func newWorld(t *testing.T, grace time.Duration) world {
 	t.Helper()
-	tg := persistencetest.SQLite(t)
+	return newWorldWith(t, persistencetest.SQLite(t), user.PresenceOptions{Grace: grace})
+}
+
+// newWorldWith starts a registry with user actors configured by opts (the
+// recorder is their Deliverer) on tg's database.
+func newWorldWith(t *testing.T, tg persistencetest.Target, opts user.PresenceOptions) world {
+	t.Helper()
 	q := writebehind.New(tg.DB, writebehind.Options{})
 	rec := &recorder{}
 	reg := registry.New(registry.Config{Store: q, RequestTimeout: 5 * time.Second})
-	p := user.NewPresence(user.PresenceOptions{Deliverer: rec, Grace: grace})
+	opts.Deliverer = rec
+	p := user.NewPresence(opts)
 	p.Attach(reg)
 	reg.Register(p.Kind())
 	if err := reg.Start(); err != nil {
@@ -51,7 +59,7 @@ func newWorld(t *testing.T, grace time.Duration) world {
 		reg.Stop(context.Background())
 		q.Close(context.Background())
 	})
-	return world{reg: reg, q: q, db: tg.DB, rec: rec}
+	return world{reg: reg, q: q, db: tg.DB, rec: rec, p: p}
 }
 
 func (w world) newUser(t *testing.T) string {

@@ -3,6 +3,8 @@ package user
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gamend-go/gamend/actors/notifications"
@@ -58,10 +60,27 @@ const (
 	ProfileUpdated
 )
 
+// PresenceChange is one change of a user, as presence hooks see it.
+type PresenceChange struct {
+	// User is the user's row after the change (Sanitized). Its LobbyID
+	// and PartyID name the lobby and party that show the user ("" for
+	// none).
+	User   users.Row
+	Change Change
+	// GroupIDs are the groups the user is a member of (group_members),
+	// read when the change is announced; sorted, nil for none.
+	GroupIDs []string
+}
+
 // PresenceHook is told about a user's changes after they are durable, so
 // lobby/party/group actors can broadcast user_online/member_offline/
-// member_updated. u is Sanitized.
-type PresenceHook func(ctx context.Context, u users.Row, change Change)
+// member_updated to their members: each feature routes the change to the
+// entity the user belongs to (ch.User.LobbyID, ch.User.PartyID, each of
+// ch.GroupIDs), whose actor holds its member set and subscribers. Hooks
+// run on the announcing goroutine (a user actor, the sweeper or a REST
+// handler's write completion): they must not block (send to an actor,
+// never wait on one).
+type PresenceHook func(ctx context.Context, ch PresenceChange)
 
 // Messages of the user actor (they cross nodes).
 type (
@@ -84,6 +103,10 @@ type (
 	Deliver struct{ Event Event }
 	// FriendChanged tells the actor one of its friends changed.
 	FriendChanged struct{ Friend Friend }
+	// Swept tells an active actor that the stale-presence sweeper wrote
+	// its user offline; an actor still online writes the user back
+	// online (its refresh fell behind), and nobody is told anything.
+	Swept struct{}
 )
 
 type (
@@ -98,6 +121,7 @@ func init() {
 	registry.RegisterMessage[ProfileChanged]("user.ProfileChanged")
 	registry.RegisterMessage[Deliver]("user.Deliver")
 	registry.RegisterMessage[FriendChanged]("user.FriendChanged")
+	registry.RegisterMessage[Swept]("user.Swept")
 }
 
 // Sanitize returns a copy of r safe to hand around and send across nodes:
@@ -115,7 +139,8 @@ type PresenceOptions struct {
 	// Grace keeps a user online this long after the last channel closed
 	// (reconnects do not flap presence). Default 5 s.
 	Grace time.Duration
-	// RefreshEvery refreshes last_seen_at while online. Default 3 min.
+	// RefreshEvery refreshes last_seen_at while online (API.md §5.3:
+	// every 3 min, well inside the sweeper's 300 s). Default 3 min.
 	RefreshEvery time.Duration
 	// Resync, when set, is called when a user actor (re)activates, so the
 	// nodes re-send Subscribe for channels they still hold (after a panic
@@ -124,13 +149,16 @@ type PresenceOptions struct {
 	Hooks  []PresenceHook
 	// Cache, when set, serves activation reads (a socket connect has just
 	// loaded the user to check its token).
-	Cache *users.Cache
+	Cache  *users.Cache
+	Logger *slog.Logger
 }
 
 // Presence configures and creates user actors.
 type Presence struct {
 	opts PresenceOptions
 	reg  *registry.Registry
+
+	hooksMu sync.RWMutex // guards opts.Hooks (AddHook may run while actors announce)
 }
 
 // NewPresence returns the user actor factory; register its Kind with the
@@ -145,8 +173,19 @@ func NewPresence(opts PresenceOptions) *Presence {
 	return &Presence{opts: opts}
 }
 
-// AddHook registers a presence hook (call during start-up).
-func (p *Presence) AddHook(h PresenceHook) { p.opts.Hooks = append(p.opts.Hooks, h) }
+// AddHook registers a presence hook (normally during start-up; it takes
+// effect for changes announced after it returns).
+func (p *Presence) AddHook(h PresenceHook) {
+	p.hooksMu.Lock()
+	defer p.hooksMu.Unlock()
+	p.opts.Hooks = append(p.opts.Hooks[:len(p.opts.Hooks):len(p.opts.Hooks)], h)
+}
+
+func (p *Presence) hooks() []PresenceHook {
+	p.hooksMu.RLock()
+	defer p.hooksMu.RUnlock()
+	return p.opts.Hooks
+}
 
 // SetDeliverer installs the transport (call during start-up).
 func (p *Presence) SetDeliverer(d Deliverer) { p.opts.Deliverer = d }
@@ -194,6 +233,31 @@ func (p *Presence) NotificationCreated(n notifications.Notification) {
 	}
 }
 
+// sweptOffline announces that the sweeper wrote userID offline: an
+// active actor is asked first (it may still be online, in which case it
+// writes the user back and nothing is announced); otherwise friends get
+// friend_updated with the user offline and hooks get WentOffline.
+func (p *Presence) sweptOffline(ctx context.Context, userID string) {
+	if p.reg == nil {
+		return
+	}
+	if p.opts.Cache != nil {
+		p.opts.Cache.Invalidate(userID)
+	}
+	ctx, cancel := context.WithTimeout(ctx, registryTimeout)
+	defer cancel()
+	_, err := p.reg.RequestIfActive(ctx, Kind, userID, Swept{})
+	if !errors.Is(err, registry.ErrNotActive) {
+		return // the actor knows best (or the user is gone)
+	}
+	db := p.reg.Store().DB()
+	r, err := users.Get(ctx, db, userID)
+	if err != nil || r.IsOnline {
+		return // deleted, or online again meanwhile
+	}
+	p.announce(ctx, db, Sanitize(*r), WentOffline, nil)
+}
+
 // announce tells friends and hooks about a change of u (after it is
 // durable). friends, when not nil, is u's friend list already loaded.
 func (p *Presence) announce(ctx context.Context, db *persistence.DB, u users.Row, change Change, friends []FriendRef) {
@@ -203,7 +267,41 @@ func (p *Presence) announce(ctx context.Context, db *persistence.DB, u users.Row
 	for _, f := range friends {
 		_ = p.reg.SendIfActive(Kind, f.UserID, FriendChanged{Friend: Friend{User: u, FriendshipID: f.FriendshipID}})
 	}
-	for _, h := range p.opts.Hooks {
-		h(ctx, u, change)
+	hooks := p.hooks()
+	if len(hooks) == 0 {
+		return
 	}
+	ch := PresenceChange{User: u, Change: change}
+	var err error
+	if ch.GroupIDs, err = GroupIDs(ctx, db, u.ID); err != nil {
+		p.logger().Warn("loading groups failed; presence hooks see none", "user_id", u.ID, "err", err)
+	}
+	for _, h := range hooks {
+		h(ctx, ch)
+	}
+}
+
+// GroupIDs lists the groups userID is a member of, sorted (nil for none).
+func GroupIDs(ctx context.Context, q persistence.Querier, userID string) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT group_id FROM group_members WHERE user_id = ? ORDER BY group_id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+func (p *Presence) logger() *slog.Logger {
+	if p.opts.Logger != nil {
+		return p.opts.Logger
+	}
+	return slog.Default()
 }

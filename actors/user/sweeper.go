@@ -15,8 +15,13 @@ type SweeperOptions struct {
 	Every time.Duration
 	// Stale marks users offline whose last_seen_at is older (default
 	// 300 s); connected users refresh it every 3 minutes.
-	Stale  time.Duration
-	Logger *slog.Logger
+	Stale time.Duration
+	// Presence, when set, announces every user the sweep wrote offline as
+	// a user going offline: friends get friend_updated, presence hooks
+	// WentOffline (an actor that is in fact still online writes its user
+	// back instead).
+	Presence *Presence
+	Logger   *slog.Logger
 }
 
 // Sweeper marks users offline whose presence went stale: a node that
@@ -62,19 +67,38 @@ func (s *Sweeper) loop() {
 	}
 }
 
-// Sweep marks stale users offline now and returns how many.
+// Sweep marks stale users offline now, announces each (see
+// SweeperOptions.Presence) and returns how many it marked. When several
+// nodes sweep at once, each user is marked, and announced, by one.
 func (s *Sweeper) Sweep(ctx context.Context) (int64, error) {
-	var n int64
+	var ids []string
 	cutoff := persistence.Now().Add(-s.opts.Stale)
 	err := s.q.Do(ctx, "presence-sweep", func(ctx context.Context, tx *persistence.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE users SET is_online = ? WHERE is_online = ? AND (last_seen_at IS NULL OR last_seen_at < ?)`, false, true, cutoff)
+		ids = ids[:0] // the queue may run the op again
+		rows, err := tx.Query(ctx, `UPDATE users SET is_online = ? WHERE is_online = ? AND (last_seen_at IS NULL OR last_seen_at < ?) RETURNING id`,
+			false, true, cutoff)
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	if s.opts.Presence != nil {
+		for _, id := range ids {
+			s.opts.Presence.sweptOffline(ctx, id)
+		}
+	}
+	return int64(len(ids)), nil
 }
 
 // Stop ends the sweeper.

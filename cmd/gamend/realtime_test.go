@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/gamend-go/gamend/actors/user"
-	"github.com/gamend-go/gamend/persistence"
-	"github.com/gamend-go/gamend/persistence/users"
 )
 
 func TestUserChannel(t *testing.T) {
@@ -28,9 +26,9 @@ func TestUserChannel(t *testing.T) {
 		}
 		var hookMu sync.Mutex
 		var hookCalls []string
-		ta.presence.AddHook(func(_ context.Context, u users.Row, ch user.Change) {
+		ta.presence.AddHook(func(_ context.Context, ch user.PresenceChange) {
 			hookMu.Lock()
-			hookCalls = append(hookCalls, u.ID+":"+map[user.Change]string{user.WentOnline: "online", user.WentOffline: "offline", user.ProfileUpdated: "updated"}[ch])
+			hookCalls = append(hookCalls, ch.User.ID+":"+map[user.Change]string{user.WentOnline: "online", user.WentOffline: "offline", user.ProfileUpdated: "updated"}[ch.Change])
 			hookMu.Unlock()
 		})
 
@@ -109,7 +107,7 @@ func TestUserChannel(t *testing.T) {
 			e := friendEntryOf(f, alice)
 			return e != nil && e["display_name"] == "Alice"
 		})
-		time.Sleep(200 * time.Millisecond)
+		ws.sync() // the second PATCH returned after its push (if any) was queued
 		if n := ws.count(func(f wsFrame) bool { return f.Event == "updated" && f.Payload["display_name"] == "Alice" }); n != 1 {
 			t.Fatalf("updated pushed %d times for one change", n)
 		}
@@ -161,19 +159,6 @@ func TestDocsEventNames(t *testing.T) {
 	ws.waitFor(event("user:"+u, "notification"))
 	if ws.count(event("user:"+u, "notification_created")) != 0 {
 		t.Fatal("docs-named socket got the upstream event name")
-	}
-}
-
-func TestPresenceSweeper(t *testing.T) {
-	ta := newTestApp(t, "sqlite")
-	id, _ := ta.deviceUser(t, "sweep")
-	old := persistence.Now().Add(-10 * time.Minute)
-	if _, err := ta.db.Exec(context.Background(), `UPDATE users SET is_online = ?, last_seen_at = ? WHERE id = ?`, true, old, id); err != nil {
-		t.Fatal(err)
-	}
-	n, err := ta.sweeper.Sweep(context.Background())
-	if err != nil || n != 1 || ta.isOnline(t, id) {
-		t.Fatalf("sweep: n=%d err=%v online=%v", n, err, ta.isOnline(t, id))
 	}
 }
 

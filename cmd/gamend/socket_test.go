@@ -34,8 +34,15 @@ type wsFrame struct {
 
 func (ta *testApp) dial(t *testing.T, token string, extra string) (*wsClient, *http.Response, error) {
 	t.Helper()
-	url := strings.Replace(ta.base, "http://", "ws://", 1) + "/socket/websocket?vsn=2.0.0&token=" + token + extra
-	conn, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	return dialSocket(t, ta.base, token, extra, nil)
+}
+
+// dialSocket connects to the socket endpoint of the server at base
+// (http://host:port) with token, extra query text and request headers.
+func dialSocket(t *testing.T, base, token, extra string, header http.Header) (*wsClient, *http.Response, error) {
+	t.Helper()
+	url := strings.Replace(base, "http://", "ws://", 1) + "/socket/websocket?vsn=2.0.0&token=" + token + extra
+	conn, resp, err := websocket.DefaultDialer.Dial(url, header)
 	if err != nil {
 		return nil, resp, err
 	}

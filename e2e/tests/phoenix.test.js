@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Socket } from "phoenix";
 import WebSocket from "ws";
-import { api, deviceLogin, sleep, startServer, waitFor } from "./server.js";
+import { api, befriend, deviceLogin, sleep, startServer, waitFor } from "./server.js";
 
 function connect(server, token, opts = {}) {
   const socket = new Socket(server.wsUrl, { transport: WebSocket, params: { token }, ...opts });
@@ -65,6 +65,44 @@ describe("phoenix client", () => {
     const got = await waitFor(() => events.find((e) => e.name === "notification_created" && e.payload.id === r.body.id), "notification_created");
     assert.equal(got.payload.content, "hello");
     assert.equal(got.payload.sender_id, admin.user_id);
+    socket.disconnect();
+  });
+
+  test("a notification a friend sends on the player route arrives live, and its upsert too", async () => {
+    const friend = await deviceLogin(server, "e2e-friend");
+    befriend(server, friend.user_id, player.user_id);
+    const { socket } = connect(server, player.access_token);
+    const { events, joined } = joinAndCollect(socket, "user:" + player.user_id);
+    assert.equal((await joined).ok, true);
+    const title = "gg " + Date.now();
+    const send = (content) =>
+      api(server, "POST", "/api/v1/notifications", { token: friend.access_token, body: { user_id: player.user_id, title, content } });
+    const r = await send("well played");
+    assert.equal(r.status, 201, r.text);
+    const got = await waitFor(
+      () => events.find((e) => e.name === "notification_created" && e.payload.id === r.body.id),
+      "notification_created from a friend",
+    );
+    assert.equal(got.payload.sender_id, friend.user_id);
+    assert.equal(got.payload.recipient_id, player.user_id);
+    assert.equal(got.payload.title, title);
+    assert.equal(got.payload.content, "well played");
+    // Resending the same title upserts: same id, new content, pushed again.
+    const again = await send("rematch?");
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.body.id, r.body.id);
+    await waitFor(
+      () => events.find((e) => e.name === "notification_created" && e.payload.id === r.body.id && e.payload.content === "rematch?"),
+      "the upserted notification",
+    );
+    // A player who is not a friend is refused.
+    const stranger = await deviceLogin(server, "e2e-stranger");
+    const refused = await api(server, "POST", "/api/v1/notifications", {
+      token: stranger.access_token,
+      body: { user_id: player.user_id, title: "spam" },
+    });
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.body.error, "not_friends");
     socket.disconnect();
   });
 

@@ -1,6 +1,7 @@
 // Starts the gamend binary (GAMEND_BIN) on a free port with a fresh SQLite
 // database, and can stop and restart it on the same port and database.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -37,6 +38,7 @@ export async function startServer(extraEnv = {}) {
     ...extraEnv,
   };
   const server = {
+    dbPath: env.SQLITE_DATABASE_PATH,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/socket`,
     proc: null,
@@ -100,4 +102,18 @@ export async function waitFor(cond, what, timeoutMs = 10000) {
     if (Date.now() > deadline) throw new Error("timed out waiting for " + what);
     await sleep(25);
   }
+}
+
+// befriend stores an accepted friendship between users a and b straight in
+// the server's SQLite file (the friends API is a later feature; the
+// notification route already requires friendship). The timestamps are
+// copied from a's row, so they are stored as the server stores them.
+export function befriend(server, a, b) {
+  const uuid = /^[0-9a-f-]{36}$/;
+  if (![a, b].every((id) => uuid.test(id))) throw new Error("befriend: not user ids");
+  const sql = `INSERT INTO friendships (id, requester_id, target_id, status, inserted_at, updated_at)
+    SELECT '${randomUUID()}', id, '${b}', 'accepted', inserted_at, inserted_at FROM users WHERE id = '${a}';
+    SELECT changes();`;
+  const out = execFileSync("sqlite3", ["-cmd", ".timeout 5000", server.dbPath, sql], { encoding: "utf8" }).trim();
+  if (out !== "1") throw new Error("befriend: inserted " + out + " rows");
 }

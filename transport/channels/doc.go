@@ -7,5 +7,11 @@
 //
 // user:{id} (Users): the user's own channel. Joining subscribes it to the
 // user actor (which brings the user online) and pushes updated, one
-// friend_updated with all friends and the 50 latest notifications.
+// friend_updated with all friends and the 50 latest notifications, oldest
+// first; events the actor delivers meanwhile are held and sent after that
+// snapshot, so nothing is sent twice or overtaken by older state. Later
+// updated and friend_updated pushes are deduplicated per channel and, with
+// REALTIME_DEBOUNCE_MS, coalesced per subject (SetDebounce). Client pushes:
+// call_hook goes to the hooks package (SetHooks), anything else is
+// answered unknown_event.
 package channels

@@ -4,20 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"hash/maphash"
 	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gamend-go/gamend/actors/notifications"
 	"github.com/gamend-go/gamend/actors/registry"
 	"github.com/gamend-go/gamend/actors/user"
+	"github.com/gamend-go/gamend/hooks"
 	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/users"
 	"github.com/gamend-go/gamend/transport/phoenix"
-	"github.com/gamend-go/gamend/transport/views"
 )
 
 // nodeHandler is the registry node handler that receives deliveries and
@@ -49,12 +49,27 @@ func init() {
 // joined is the per-channel state of a joined user:{id}.
 type joined struct {
 	conn *phoenix.Conn
-	// joining is set while Join waits for the user actor: the channel's
-	// own Subscribe is on its way, a resync must not send another.
-	joining  atomic.Bool
-	mu       sync.Mutex
-	lastSelf uint64            // hash of the last updated payload (dedupe)
-	friends  map[string]uint64 // friend id -> hash of its last entry, made on first use
+	// joining is set until Join has pushed its snapshot and the events
+	// held meanwhile: the channel's own Subscribe is on its way (a resync
+	// must not send another), and deliveries are held in held.
+	joining atomic.Bool
+	mu      sync.Mutex
+	held    []user.Event // deliveries that arrived while joining
+	// Dedupe: the hash of the last updated payload, and per friend the
+	// last friend_updated entry and online flag sent (made on first use).
+	lastSelf uint64
+	friends  map[string]friendSeen
+	// Debounce (REALTIME_DEBOUNCE_MS): the latest state per subject not
+	// yet pushed, and the timer that pushes it.
+	pendSelf    *users.Row
+	pendFriends map[string]user.Friend
+	timer       *time.Timer
+}
+
+// friendSeen is what a channel last sent about one friend.
+type friendSeen struct {
+	hash   uint64 // of the friend_updated entry
+	online bool   // is_online in it (docs names: friend_online/offline)
 }
 
 // Users serves user:{id} topics and delivers user actor events to them.
@@ -64,8 +79,18 @@ type Users struct {
 	notifs *notifications.Service
 	log    *slog.Logger
 
+	// call_hook (see SetHooks) and REALTIME_DEBOUNCE_MS (SetDebounce).
+	hooks       hooks.Hooks
+	maxArgs     int
+	maxArgBytes int
+	debounce    time.Duration
+
 	// closeSockets closes every socket of a user on this node.
 	closeSockets func(userID string) int
+
+	// joinSeam, when set (tests only), runs inside Join at the named
+	// stage ("before_replay", "after_replay") with the joining channel.
+	joinSeam func(stage string, j *joined)
 
 	mu     sync.RWMutex
 	chans  map[string]*joined            // key -> channel
@@ -78,8 +103,24 @@ func NewUsers(reg *registry.Registry, db *persistence.DB, log *slog.Logger) *Use
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Users{reg: reg, db: db, log: log, chans: map[string]*joined{}, byUser: map[string]map[string]*joined{}}
+	return &Users{reg: reg, db: db, log: log, hooks: hooks.None{}, chans: map[string]*joined{}, byUser: map[string]map[string]*joined{}}
 }
+
+// SetHooks routes call_hook pushes to h (hooks.None, the default, answers
+// not_implemented), with the argument limits LIMIT_MAX_HOOK_ARGS_COUNT
+// and LIMIT_MAX_HOOK_ARGS_SIZE (<= 0: none). Call during start-up.
+func (u *Users) SetHooks(h hooks.Hooks, maxArgs, maxArgBytes int) {
+	u.hooks, u.maxArgs, u.maxArgBytes = h, maxArgs, maxArgBytes
+}
+
+// SetDebounce coalesces updated and friend_updated pushes
+// (REALTIME_DEBOUNCE_MS, API.md §5.4): with d > 0, a change of the user or
+// of a friend is pushed d after the first change of that subject since
+// the last push, as the latest state then; changes in between are not
+// sent. 0 (the default) pushes every change at once. Join snapshots (with
+// the events held while joining) and notifications are never delayed.
+// Call during start-up.
+func (u *Users) SetDebounce(d time.Duration) { u.debounce = d }
 
 // SetNotifications gives the channel the notification service (for the
 // notifications pushed on join).
@@ -143,7 +184,6 @@ func (u *Users) Join(ctx context.Context, c *phoenix.Conn, _ json.RawMessage) (a
 	key := channelKey(c)
 	j := &joined{conn: c}
 	j.joining.Store(true)
-	defer j.joining.Store(false)
 	u.mu.Lock()
 	u.chans[key] = j
 	if u.byUser[id] == nil {
@@ -163,27 +203,60 @@ func (u *Users) Join(ctx context.Context, c *phoenix.Conn, _ json.RawMessage) (a
 		u.log.Warn("user channel join failed", "user_id", id, "err", err)
 		return nil, phoenix.JoinError("join failed")
 	}
+	// The snapshot: updated, friend_updated, the latest notifications.
+	// Everything the actor delivers from the Subscribe on is held (j.held)
+	// and applied after it, in order, so a change made meanwhile is never
+	// overtaken by the older snapshot, and a notification created between
+	// the Subscribe and the query below is sent once, after the replay.
 	u.pushSelf(j, &reply.User)
 	u.pushFriends(j, reply.Friends, true)
+	if u.joinSeam != nil {
+		u.joinSeam("before_replay", j)
+	}
+	var replayed map[string]time.Time
 	if u.notifs != nil {
-		list, err := u.notifs.Latest(ctx, id, 50)
+		list, err := u.notifs.Latest(ctx, id, joinNotifications)
 		if err != nil {
 			u.log.Warn("loading notifications for join failed", "user_id", id, "err", err)
 		}
+		replayed = make(map[string]time.Time, len(list))
 		for _, n := range list {
+			replayed[n.ID] = n.UpdatedAt
 			u.pushNotification(j, n)
 		}
 	}
-	return nil, nil
+	if u.joinSeam != nil {
+		u.joinSeam("after_replay", j)
+	}
+	for {
+		j.mu.Lock()
+		held := j.held
+		j.held = nil
+		if len(held) == 0 {
+			j.joining.Store(false)
+			j.mu.Unlock()
+			return nil, nil
+		}
+		j.mu.Unlock()
+		for _, ev := range held {
+			if n := ev.Notification; n != nil {
+				if at, ok := replayed[n.ID]; ok && !n.UpdatedAt.After(at) {
+					continue // in the replay already, as recent
+				}
+			}
+			u.apply(j, ev, false)
+		}
+	}
 }
+
+// joinNotifications is how many notifications a join replays (§5.3).
+const joinNotifications = 50
 
 // HandleIn implements phoenix.Channel: the pushes of API.md §5.5.
 func (u *Users) HandleIn(_ context.Context, c *phoenix.Conn, event string, payload json.RawMessage) (any, error) {
 	switch event {
 	case "call_hook":
-		// Server scripting arrives with the hooks feature; until then the
-		// call is answered like a function no plugin implements.
-		return nil, replyErr(payload, "not_implemented")
+		return u.callHook(c, payload)
 	case "webrtc:offer", "webrtc:ice", "webrtc:close":
 		return nil, replyErr(payload, "webrtc_disabled")
 	}
@@ -192,14 +265,18 @@ func (u *Users) HandleIn(_ context.Context, c *phoenix.Conn, event string, paylo
 
 // replyErr answers {"error":code}, echoing the Godot SDK's _request_id.
 func replyErr(payload json.RawMessage, code string) error {
-	resp := map[string]any{"error": code}
+	return &phoenix.ReplyError{Response: withRequestID(payload, map[string]any{"error": code})}
+}
+
+// withRequestID adds the push's _request_id, if any, to resp.
+func withRequestID(payload json.RawMessage, resp map[string]any) map[string]any {
 	var in struct {
 		RequestID json.RawMessage `json:"_request_id"`
 	}
-	if json.Unmarshal(payload, &in) == nil && len(in.RequestID) > 0 {
+	if json.Unmarshal(payload, &in) == nil && len(in.RequestID) > 0 && string(in.RequestID) != "null" {
 		resp["_request_id"] = in.RequestID
 	}
-	return &phoenix.ReplyError{Response: resp}
+	return resp
 }
 
 // Leave implements phoenix.Channel.
@@ -219,6 +296,12 @@ func (u *Users) drop(key string) bool {
 		return false
 	}
 	delete(u.chans, key)
+	j.mu.Lock()
+	if j.timer != nil {
+		j.timer.Stop()
+		j.timer, j.pendSelf, j.pendFriends = nil, nil, nil
+	}
+	j.mu.Unlock()
 	uid := j.conn.UserID()
 	delete(u.byUser[uid], key)
 	if len(u.byUser[uid]) == 0 {
@@ -235,100 +318,4 @@ func (u *Users) Deliver(sub user.Subscriber, ev user.Event) {
 		return
 	}
 	u.deliverLocal(sub.Key, ev)
-}
-
-func (u *Users) deliverLocal(key string, ev user.Event) {
-	u.mu.RLock()
-	j := u.chans[key]
-	u.mu.RUnlock()
-	if j == nil {
-		return
-	}
-	switch {
-	case ev.Self != nil:
-		u.pushSelf(j, ev.Self)
-	case ev.Friends != nil:
-		u.pushFriends(j, ev.Friends, false)
-	case ev.Notification != nil:
-		u.pushNotification(j, *ev.Notification)
-	}
-}
-
-// pushSelf sends updated unless the last one sent was identical.
-func (u *Users) pushSelf(j *joined, row *users.Row) {
-	b, err := phoenix.MarshalJSON(views.NewSelfUser(row))
-	if err != nil {
-		u.log.Error("rendering updated failed", "err", err)
-		return
-	}
-	h := payloadHash(b)
-	j.mu.Lock()
-	if j.lastSelf == h {
-		j.mu.Unlock()
-		return
-	}
-	j.lastSelf = h
-	j.mu.Unlock()
-	_ = j.conn.PushJSON("updated", b)
-}
-
-func (u *Users) pushNotification(j *joined, n notifications.Notification) {
-	name := "notification_created"
-	if j.conn.DocsEventNames() {
-		name = "notification"
-	}
-	b, err := phoenix.MarshalJSON(views.NewNotification(n))
-	if err == nil {
-		_ = j.conn.PushJSON(name, b)
-	}
-}
-
-// pushFriends sends one friend_updated with the entries that changed
-// (deduplicated per friend); the join snapshot is sent whole. Sockets with
-// docs event names get friend_online/friend_offline per friend instead.
-func (u *Users) pushFriends(j *joined, friends []user.Friend, snapshot bool) {
-	entries := map[string]any{}
-	for i := range friends {
-		f := &friends[i]
-		brief := views.NewMemberBrief(&f.User)
-		entry := friendEntry{MemberBrief: brief, FriendshipID: f.FriendshipID}
-		b, _ := phoenix.MarshalJSON(entry)
-		h := payloadHash(b)
-		j.mu.Lock()
-		if j.friends == nil {
-			j.friends = map[string]uint64{}
-		}
-		same := j.friends[f.User.ID] == h
-		j.friends[f.User.ID] = h
-		j.mu.Unlock()
-		if same && !snapshot {
-			continue
-		}
-		if j.conn.DocsEventNames() {
-			if !snapshot || f.User.IsOnline {
-				ev := "friend_offline"
-				if f.User.IsOnline {
-					ev = "friend_online"
-				}
-				_ = j.conn.Push(ev, map[string]any{"user_id": f.User.ID, "is_online": f.User.IsOnline})
-			}
-			continue
-		}
-		entries[f.User.ID] = json.RawMessage(b)
-	}
-	if j.conn.DocsEventNames() || (len(entries) == 0 && !snapshot) {
-		return
-	}
-	_ = j.conn.Push("friend_updated", map[string]any{"friends": entries})
-}
-
-// payloadHash fingerprints a rendered payload for deduplication.
-func payloadHash(b []byte) uint64 { return maphash.Bytes(hashSeed, b) }
-
-var hashSeed = maphash.MakeSeed()
-
-// friendEntry is MemberBrief plus friendship_id (API.md §5.4).
-type friendEntry struct {
-	views.MemberBrief
-	FriendshipID string `json:"friendship_id"`
 }

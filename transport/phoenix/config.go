@@ -40,9 +40,15 @@ type Config struct {
 	MaxSocketsPerUser int
 	// PushLimit client pushes per PushWindow per user, across the user's
 	// sockets on this node (RATE_LIMIT_WS_LIMIT / _WINDOW). Default 60
-	// per 10 s.
+	// per 10 s. A PushBudget must be built with the same numbers.
 	PushLimit  int
 	PushWindow time.Duration
+	// PushBudget, when set, counts pushes across nodes instead (the
+	// redis backend of §7, NewRedisBudget); the per-node count stays as
+	// the fallback when it fails.
+	PushBudget PushBudget
+	// PushBudgetTimeout bounds one PushBudget call. Default 1 s.
+	PushBudgetTimeout time.Duration
 	// MaxFrameBytes is the largest inbound message, after decompression.
 	// Default 131072.
 	MaxFrameBytes int
@@ -56,19 +62,34 @@ type Config struct {
 	// CloseGrace is how long the server waits for the client's close
 	// frame after sending its own. Default 2 s.
 	CloseGrace time.Duration
-	// MaxQueuedFrames and MaxQueuedBytes bound a socket's outbound queue
-	// of live frames (frames not yet written, other than a join burst).
+	// SoftQueueFrames and SoftQueueBytes are the soft limits of a
+	// socket's outbound queue (frames accepted but not yet written,
+	// counting the batch the writer is writing). Below both, a frame is
+	// always accepted. Beyond either, a frame is accepted only while the
+	// writer makes progress: when its current network write has been
+	// blocked for StallTimeout or longer, the client has stopped reading
+	// and is disconnected with CloseSlowConsumer. A client that reads is
+	// thus never dropped for a burst, however deep, up to MaxQueueBytes.
 	// Defaults 1024 frames, 2 MiB.
-	MaxQueuedFrames int
-	MaxQueuedBytes  int
-	// MaxJoinBurstBytes bounds a join burst: the join reply plus every
-	// push made on the channel while its Join runs (a user channel
-	// replays up to 50 notifications there). The burst is held until
-	// Join returns and then queued as a whole, outside MaxQueuedBytes, so
-	// a client that reads is never dropped for it; a burst over this
-	// size (or over MaxQueuedFrames frames) closes the socket with
-	// CloseSlowConsumer. Default 16 MiB, and never less than
-	// MaxQueuedBytes.
+	SoftQueueFrames int
+	SoftQueueBytes  int
+	// MaxQueueBytes is the hard cap on a socket's outbound queue in bytes
+	// (payloads plus per-frame overhead, counting the batch being
+	// written): the frame that would exceed it disconnects the socket
+	// with CloseSlowConsumer whatever the writer's progress, so the
+	// memory a socket can hold is bounded. Default 16 MiB, never less
+	// than SoftQueueBytes.
+	MaxQueueBytes int
+	// StallTimeout is how long one network write may stay blocked before
+	// a socket over a soft limit counts as stalled (see SoftQueueBytes).
+	// Default 2 s, never more than WriteTimeout.
+	StallTimeout time.Duration
+	// MaxJoinBurstBytes bounds a join burst: the pushes made on the
+	// channel while its Join runs (a user channel replays up to 50
+	// notifications there). They are held until Join returns and then
+	// queued with the join reply as a whole, under the rules above; a
+	// burst over this size closes the socket with CloseSlowConsumer.
+	// Default and maximum MaxQueueBytes.
 	MaxJoinBurstBytes int
 	// ReadBufferSize is the per-socket read buffer (held for the life of
 	// the socket). Default 512.
@@ -95,6 +116,9 @@ func (c *Config) defaults() {
 	if c.PushWindow <= 0 {
 		c.PushWindow = 10 * time.Second
 	}
+	if c.PushBudgetTimeout <= 0 {
+		c.PushBudgetTimeout = time.Second
+	}
 	if c.MaxFrameBytes <= 0 {
 		c.MaxFrameBytes = 131072
 	}
@@ -107,16 +131,24 @@ func (c *Config) defaults() {
 	if c.CloseGrace <= 0 {
 		c.CloseGrace = 2 * time.Second
 	}
-	if c.MaxQueuedFrames <= 0 {
-		c.MaxQueuedFrames = 1024
+	if c.SoftQueueFrames <= 0 {
+		c.SoftQueueFrames = 1024
 	}
-	if c.MaxQueuedBytes <= 0 {
-		c.MaxQueuedBytes = 2 << 20
+	if c.SoftQueueBytes <= 0 {
+		c.SoftQueueBytes = 2 << 20
 	}
+	if c.MaxQueueBytes <= 0 {
+		c.MaxQueueBytes = 16 << 20
+	}
+	c.MaxQueueBytes = max(c.MaxQueueBytes, c.SoftQueueBytes)
+	if c.StallTimeout <= 0 {
+		c.StallTimeout = 2 * time.Second
+	}
+	c.StallTimeout = min(c.StallTimeout, c.WriteTimeout)
 	if c.MaxJoinBurstBytes <= 0 {
-		c.MaxJoinBurstBytes = 16 << 20
+		c.MaxJoinBurstBytes = c.MaxQueueBytes
 	}
-	c.MaxJoinBurstBytes = max(c.MaxJoinBurstBytes, c.MaxQueuedBytes)
+	c.MaxJoinBurstBytes = min(c.MaxJoinBurstBytes, c.MaxQueueBytes)
 	if c.ReadBufferSize <= 0 {
 		c.ReadBufferSize = 512
 	}

@@ -40,17 +40,13 @@ const (
 //
 // Join burst: pushes made on a Conn while its Join runs (and until the
 // join reply is queued) are held and then queued right after the reply as
-// one burst. The burst is bounded by Config.MaxJoinBurstBytes and
-// Config.MaxQueuedFrames, not by MaxQueuedBytes, so a Join may replay
-// megabytes (50 notifications of 60 KB) to a client that reads without the
-// socket being dropped as a slow consumer, and live pushes made right
-// after the join are not refused because the burst is still queued. The
-// bound on memory stays: a burst over its limit closes the socket with
-// CloseSlowConsumer, and a client that does not read stalls the writer,
-// which disconnects it after Config.WriteTimeout without progress (or the
-// live queue overflows first). Per socket, queued frames are thus bounded
-// by about 2×(MaxQueuedBytes+MaxJoinBurstBytes) (the batch being written
-// and the queue behind it) plus the burst of a Join in progress.
+// one burst. The held burst is bounded by Config.MaxJoinBurstBytes; once
+// queued it follows the queue rules of the package documentation, so a
+// Join may replay megabytes (50 notifications of 60 KB) to a client that
+// reads without the socket being dropped, and a client that does not read
+// is cut off once its writer stalls. Per socket, memory for outbound
+// frames is bounded by Config.MaxQueueBytes plus the burst of a Join in
+// progress.
 type Conn struct {
 	sock    *Socket
 	ch      Channel

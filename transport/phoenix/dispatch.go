@@ -54,8 +54,7 @@ func (s *Socket) reply(joinRef, ref frame.Ref, topic, status string, body []byte
 }
 
 // push queues a server push on c. While c is joining the push is held in
-// c.pending, bounded by the join-burst limits (MaxQueuedFrames frames
-// counting the reply, MaxJoinBurstBytes), and queued with the join reply
+// c.pending, bounded by MaxJoinBurstBytes, and queued with the join reply
 // when Join returns (enqueueBurstLocked).
 func (s *Socket) push(c *Conn, it outItem) error {
 	s.mu.Lock()
@@ -65,11 +64,11 @@ func (s *Socket) push(c *Conn, it outItem) error {
 		return ErrClosed
 	case c.state == stateJoining:
 		n := it.size()
-		if len(c.pending)+2 > s.ep.cfg.MaxQueuedFrames || c.pendingBytes+n > s.ep.cfg.MaxJoinBurstBytes {
+		if c.pendingBytes+n > s.ep.cfg.MaxJoinBurstBytes {
 			s.ep.log.Warn("join burst over its limit", "socket_id", s.id, "user_id", s.userID, "topic", c.topic,
 				"frames", len(c.pending)+1, "bytes", c.pendingBytes+n)
 			c.pending, c.pendingBytes = nil, 0
-			return s.overflowLocked()
+			return s.overflowLocked(slowBurst)
 		}
 		c.pending = append(c.pending, it)
 		c.pendingBytes += n
@@ -121,8 +120,8 @@ func (s *Socket) join(f frame.Frame) {
 	s.channels = append(s.channels, c)
 	c.state = stateJoined
 	// The reply and the pushes held during Join go out as one burst, in
-	// order, outside the live queue's byte cap (see enqueueBurstLocked).
-	// On overflow the socket is closing and teardown calls Leave.
+	// order (see enqueueBurstLocked). On overflow the socket is closing
+	// and teardown calls Leave.
 	s.enqueueBurstLocked(outItem{kind: itemReply, joinRef: f.JoinRef, ref: f.Ref, topic: f.Topic, event: "ok", payload: body}, c.pending)
 	c.pending, c.pendingBytes = nil, 0
 	closeNow := c.closeRequested
@@ -153,7 +152,7 @@ func (s *Socket) errorBody(c *Conn, callback string, err error) ([]byte, bool) {
 }
 
 func (s *Socket) handleIn(c *Conn, f frame.Frame) {
-	if !s.ep.users.allowPush(s.userID, time.Now()) {
+	if !s.ep.allowPush(s, time.Now()) {
 		s.ep.stats.rateLimited.Add(1)
 		s.reply(c.joinRef, f.Ref, c.topic, "error", withRequestID(bodyRateLimited, requestID(f.Payload)))
 		s.endChannel(c, LeaveClosed, "phx_close")

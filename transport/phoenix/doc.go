@@ -18,13 +18,28 @@
 // the order pushed, a join reply precedes everything the channel pushes
 // during Join, and a phx_reply follows the pushes made before it. Delivery
 // is at most once: nothing is retried, and frames still queued when a
-// socket closes are dropped. Pushes never block the caller: when the queue
-// is full the socket is disconnected as a slow consumer (close code 1013)
-// and the push returns ErrSlowConsumer. The join reply and the pushes made
-// during Join form a join burst with its own, larger bound
-// (Config.MaxJoinBurstBytes; see Conn), so a big replay on join never
-// drops a client that reads; one that stops reading is cut off after
-// Config.WriteTimeout without progress.
+// socket closes are dropped. Pushes never block the caller.
+//
+// # Back-pressure
+//
+// A slow consumer is detected by lack of write progress, not by queue
+// depth alone. Below the soft limits (Config.SoftQueueFrames,
+// Config.SoftQueueBytes) every frame is queued. Beyond them a frame is
+// still queued while the writer is making progress; once its current
+// network write has been blocked for Config.StallTimeout (the client's
+// kernel buffers are full: it stopped reading), the next frame
+// disconnects the socket. Config.MaxQueueBytes is a hard cap on the bytes
+// a socket holds (queue plus the batch being written) whatever the
+// progress, and a single write blocked past Config.WriteTimeout ends the
+// socket even when nothing more is pushed. So a client that reads gets a
+// burst of any depth up to MaxQueueBytes (5000 presence events at once),
+// and one that stops reading costs at most MaxQueueBytes. A slow consumer
+// is closed with CloseSlowConsumer (1013; the frame seldom gets through a
+// full buffer), counted in Stats.SlowConsumerDisconnects and logged at
+// Warn with its user id; the push that tripped it returns
+// ErrSlowConsumer, later ones ErrClosed. The join reply and the pushes
+// made during Join form a join burst bounded by Config.MaxJoinBurstBytes
+// and queued as one unit under the same rules (see Conn).
 //
 // Replies and pushes are JSON without HTML escaping (MarshalJSON), as
 // Phoenix sends them. Error replies the transport makes itself

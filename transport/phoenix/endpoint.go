@@ -29,6 +29,8 @@ type Endpoint struct {
 
 	upgrader websocket.FastHTTPUpgrader
 
+	budgetWarned atomic.Int64 // when a PushBudget failure was last logged (Unix ns)
+
 	shuttingDown atomic.Bool
 	stopOnce     sync.Once
 	stopSweep    chan struct{}
@@ -69,6 +71,26 @@ func Mount(app *fiber.App, cfg Config, auth Authenticator, router *Router) *Endp
 	app.All(cfg.Path+"/longpoll", func(*fiber.Ctx) error { return fiber.ErrNotFound })
 	go e.sweep()
 	return e
+}
+
+// allowPush charges one client push of s's user to the push budget: the
+// shared PushBudget when configured (falling back to this node's count
+// when it fails), else this node's count.
+func (e *Endpoint) allowPush(s *Socket, now time.Time) bool {
+	if b := e.cfg.PushBudget; b != nil {
+		ctx, cancel := context.WithTimeout(s.ctx, e.cfg.PushBudgetTimeout)
+		ok, err := b.AllowPush(ctx, s.userID, now)
+		cancel()
+		if err == nil {
+			return ok
+		}
+		// At most one warning per PushWindow, not one per push.
+		last := e.budgetWarned.Load()
+		if now.UnixNano()-last >= int64(e.cfg.PushWindow) && e.budgetWarned.CompareAndSwap(last, now.UnixNano()) {
+			e.log.Warn("shared push budget failed; counting on this node", "user_id", s.userID, "err", err)
+		}
+	}
+	return e.users.allowPush(s.userID, now)
 }
 
 // Stats returns a snapshot of the counters.

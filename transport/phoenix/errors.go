@@ -25,8 +25,10 @@ const (
 	CloseMessageTooBig = 1009
 	// CloseInternalError: a server bug.
 	CloseInternalError = 1011
-	// CloseSlowConsumer (1013, "try again later"): the outbound queue
-	// overflowed or a write timed out because the client does not read.
+	// CloseSlowConsumer (1013, "try again later"): the client does not
+	// read: its writer stalled with the queue over a soft limit, the
+	// queue reached its hard cap, or a write timed out (see the package
+	// documentation, Back-pressure).
 	CloseSlowConsumer = 1013
 	// CloseIdleTimeout: no inbound frame for Config.IdleTimeout.
 	// (Phoenix/cowboy sends 1000 here, which stops phoenix.js from
@@ -38,8 +40,8 @@ var (
 	// ErrClosed is returned by pushes to a channel that has left or whose
 	// socket is closing. A subscriber holding the Conn should drop it.
 	ErrClosed = errors.New("phoenix: channel closed")
-	// ErrSlowConsumer is returned by the push that overflowed the socket's
-	// outbound queue; the socket is being disconnected.
+	// ErrSlowConsumer is returned by the push that found the socket a slow
+	// consumer; the socket is being disconnected.
 	ErrSlowConsumer = errors.New("phoenix: slow consumer disconnected")
 	// ErrNotInHandleIn is the panic value of Conn.Defer outside HandleIn.
 	ErrNotInHandleIn = errors.New("phoenix: Defer called outside HandleIn")

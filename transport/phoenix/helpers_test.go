@@ -62,6 +62,19 @@ type server struct {
 // random loopback port, with testChannel on "room:*" and "user:*".
 func startServer(t *testing.T, cfg phoenix.Config) *server {
 	t.Helper()
+	return startServerSndbuf(t, cfg, 0)
+}
+
+// smallSendBuffer is the server-side SO_SNDBUF of startServerSndbuf
+// tests: with the client's small window (smallWindowDialer) the kernel
+// then holds a few tens of KiB of unread frames, whatever its autotuning
+// limits, so what the server queues is observable.
+const smallSendBuffer = 16 << 10
+
+// startServerSndbuf is startServer with SO_SNDBUF set to sndbuf on every
+// accepted connection (0 leaves the kernel's autotuning alone).
+func startServerSndbuf(t *testing.T, cfg phoenix.Config, sndbuf int) *server {
+	t.Helper()
 	logs := &logBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ch := newTestChannel()
@@ -71,6 +84,9 @@ func startServer(t *testing.T, cfg phoenix.Config) *server {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sndbuf > 0 {
+		ln = sndbufListener{ln.(*net.TCPListener), sndbuf}
 	}
 	go app.Listener(ln)
 	t.Cleanup(func() {
@@ -86,6 +102,24 @@ func startServer(t *testing.T, cfg phoenix.Config) *server {
 	})
 	addr := ln.Addr().String()
 	return &server{ep: ep, ch: ch, url: "ws://" + addr + "/socket/websocket", base: "http://" + addr, logs: logs}
+}
+
+// sndbufListener sets SO_SNDBUF on the connections it accepts.
+type sndbufListener struct {
+	*net.TCPListener
+	size int
+}
+
+func (l sndbufListener) Accept() (net.Conn, error) {
+	c, err := l.AcceptTCP()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.SetWriteBuffer(l.size); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 type client struct {

@@ -36,7 +36,7 @@ func (c *client) expectBurst(topic string, n, size int) {
 }
 
 // TestJoinBurstDelivered (regression): a Join that replays 50 events of
-// ~60 KB (3 MB, more than MaxQueuedBytes) used to close the socket with
+// ~60 KB (3 MB, more than SoftQueueBytes) used to close the socket with
 // 1013 before the join reply was even sent. A client that reads gets the
 // reply, the whole burst in order, and live pushes made right after it
 // (which the burst must not crowd out of the live queue).
@@ -53,7 +53,7 @@ func TestJoinBurstDelivered(t *testing.T) {
 			c.expect(`["1","1","room:burst","phx_reply",{"status":"ok","response":{"joined":"room:burst","user":"u1"}}]`)
 			conn := s.ch.nextJoin(t)
 			blob := []byte(`{"live":"` + strings.Repeat("l", size) + `"}`)
-			for i := range live { // 1.8 MB: fits the live queue on its own
+			for i := range live { // 1.8 MB more, while the burst is being written
 				if err := conn.PushJSON(fmt.Sprintf("live%d", i), blob); err != nil {
 					t.Fatalf("live push %d after the burst: %v", i, err)
 				}
@@ -102,9 +102,11 @@ func TestJoinBurstSlowReader(t *testing.T) {
 
 // TestJoinBurstNonReaderDisconnected: the bounded-memory guarantee holds
 // for a join burst: a client that joins with a big burst and then reads
-// nothing is disconnected, and live pushes to it fail fast, never block.
+// nothing is disconnected, live pushes to it fail fast, never block, and
+// the socket never holds more than MaxQueueBytes.
 func TestJoinBurstNonReaderDisconnected(t *testing.T) {
-	s := startServer(t, phoenix.Config{WriteTimeout: 500 * time.Millisecond, CloseGrace: 200 * time.Millisecond})
+	const hardCap = 8 << 20
+	s := startServer(t, phoenix.Config{WriteTimeout: 500 * time.Millisecond, CloseGrace: 200 * time.Millisecond, MaxQueueBytes: hardCap})
 	c, _, err := s.tryDial(t, dialOpts{user: "u1", dialer: smallWindowDialer()})
 	if err != nil {
 		t.Fatal(err)
@@ -130,8 +132,11 @@ func TestJoinBurstNonReaderDisconnected(t *testing.T) {
 	if !errors.Is(err, phoenix.ErrSlowConsumer) && !errors.Is(err, phoenix.ErrClosed) {
 		t.Fatalf("after %d pushes: %v", pushed, err)
 	}
-	if limit := (2<<20)/len(payload) + 1; pushed > limit {
-		t.Fatalf("%d live pushes of %d bytes accepted, more than the live queue holds (%d)", pushed, len(payload), limit)
+	if limit := hardCap/len(payload) + 1; pushed > limit {
+		t.Fatalf("%d live pushes of %d bytes accepted, more than the queue holds (%d)", pushed, len(payload), limit)
+	}
+	if peak := s.ep.Stats().PeakSocketQueueBytes; peak > hardCap {
+		t.Fatalf("the socket held %d bytes, over its %d cap", peak, hardCap)
 	}
 	eventually(t, "socket torn down", func() bool { return s.ep.Stats().SocketsOpen == 0 })
 	if l := s.ch.nextLeave(t); l.reason != phoenix.LeaveDisconnect {
@@ -165,17 +170,17 @@ func TestJoinBurstNonReaderTimesOut(t *testing.T) {
 }
 
 // TestJoinBurstOverLimit: the join burst has its own bound. A Join that
-// pushes more than MaxJoinBurstBytes (or MaxQueuedFrames frames) closes
-// the socket with 1013; the failing push reports ErrSlowConsumer; Leave
-// runs once.
+// pushes more than MaxJoinBurstBytes closes the socket with 1013; the
+// failing push reports ErrSlowConsumer; Leave runs once. A burst deeper
+// than the soft frame limit is not over any limit: it is delivered.
 func TestJoinBurstOverLimit(t *testing.T) {
 	tests := []struct {
 		name string
 		cfg  phoenix.Config
 		join string
 	}{
-		{"bytes", phoenix.Config{MaxQueuedBytes: 256 << 10, MaxJoinBurstBytes: 1 << 20}, `{"n":50,"size":60000}`},
-		{"frames", phoenix.Config{MaxQueuedFrames: 16}, `{"n":20,"size":10}`},
+		{"bytes", phoenix.Config{SoftQueueBytes: 256 << 10, MaxJoinBurstBytes: 1 << 20}, `{"n":50,"size":60000}`},
+		{"bytes past the hard cap", phoenix.Config{MaxQueueBytes: 1 << 20}, `{"n":50,"size":60000}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,10 +201,13 @@ func TestJoinBurstOverLimit(t *testing.T) {
 			}
 		})
 	}
-	// Just under the limits is fine.
-	s := startServer(t, phoenix.Config{MaxQueuedFrames: 16})
+	// Just under the byte limit, and past the soft frame limit, is fine.
+	s := startServer(t, phoenix.Config{SoftQueueFrames: 16, SoftQueueBytes: 256 << 10, MaxJoinBurstBytes: 1 << 20})
 	c := s.dial(t, "u1")
-	c.send(`["1","1","room:burst","phx_join",{"n":15,"size":10}]`)
+	c.send(`["1","1","room:burst","phx_join",{"n":40,"size":20000}]`)
 	c.recv()
-	c.expectBurst("room:burst", 15, 10)
+	c.expectBurst("room:burst", 40, 20000)
+	if st := s.ep.Stats(); st.SlowConsumerDisconnects != 0 {
+		t.Fatalf("stats %+v", st)
+	}
 }

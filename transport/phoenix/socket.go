@@ -35,22 +35,26 @@ type Socket struct {
 	cancel   context.CancelFunc
 
 	writers sync.WaitGroup // the running writer goroutine, if any
+	// writeSince is when the network write in progress began (Unix ns),
+	// 0 when the writer is not in a write: the progress signal of the
+	// slow-consumer rule (admitLocked).
+	writeSince atomic.Int64
 
 	mu       sync.Mutex
 	channels []*Conn // joined channels (a handful per socket)
 	q        []outItem
-	qFrames  int // live frames in q (see enqueueLocked)
+	qFrames  int // frames in q and their size (see admitLocked)
 	qBytes   int
-	// Join-burst frames in q, accounted apart (see enqueueBurstLocked).
-	burstFrames int
-	burstBytes  int
-	writing     bool // a writer goroutine is running
-	closing     bool // no more frames may be queued; a close frame may be due
-	dead        bool // nothing more may be written at all
-	closeSent   bool
-	closeCode   int // close frame the writer sends last (0 = none)
-	closeText   string
-	closeBy     time.Time // when closing, writes must be done by then
+	// The batch the writer took from q and is writing.
+	inflight       int
+	inflightFrames int
+	writing        bool // a writer goroutine is running
+	closing        bool // no more frames may be queued; a close frame may be due
+	dead           bool // nothing more may be written at all
+	closeSent      bool
+	closeCode      int // close frame the writer sends last (0 = none)
+	closeText      string
+	closeBy        time.Time // when closing, writes must be done by then
 }
 
 // ID identifies the socket on this node (for logs).

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/fasthttp/websocket"
 
@@ -31,7 +32,12 @@ type outItem struct {
 	payload []byte
 }
 
-func (it *outItem) size() int { return len(it.payload) + len(it.topic) + len(it.event) + 64 }
+// itemOverhead is what a queued frame costs besides its strings and
+// payload: the outItem itself in the queue's backing array.
+const itemOverhead = int(unsafe.Sizeof(outItem{}))
+
+// size is what the item counts against the queue limits.
+func (it *outItem) size() int { return len(it.payload) + len(it.topic) + len(it.event) + itemOverhead }
 
 const (
 	maxWSHeader  = 10       // server frames are unmasked: 2 + 8 length bytes at most
@@ -59,32 +65,66 @@ func (s *Socket) startWriterLocked() {
 	go s.writeLoop()
 }
 
-// enqueueLocked queues a live frame; s.mu is held. On overflow of the
-// live limits (MaxQueuedFrames, MaxQueuedBytes) it starts the slow
-// consumer close and returns ErrSlowConsumer.
+// Reasons a socket is disconnected as a slow consumer (logged).
+const (
+	slowStalled  = "stalled"       // over a soft limit, writer blocked past StallTimeout
+	slowOverCap  = "queue_full"    // MaxQueueBytes reached
+	slowBurst    = "burst_too_big" // a join burst over MaxJoinBurstBytes
+	slowTimedOut = "write_timeout" // one write blocked past WriteTimeout
+)
+
+// admitLocked decides whether n more bytes (frames more frames) may be
+// queued; s.mu is held. It returns "" to admit, else the slow-consumer
+// reason. The queue counts what the writer is writing (inflight) too.
+//
+// Back-pressure is based on write progress, not on depth alone: below
+// the soft limits everything is admitted; beyond them a frame is
+// admitted while the writer is not stuck (its current network write,
+// if any, began less than StallTimeout ago); MaxQueueBytes is never
+// exceeded.
+func (s *Socket) admitLocked(n, frames int, now time.Time) string {
+	total := s.qBytes + s.inflight + n
+	if total > s.ep.cfg.MaxQueueBytes {
+		return slowOverCap
+	}
+	if total <= s.ep.cfg.SoftQueueBytes && s.qFrames+s.inflightFrames+frames <= s.ep.cfg.SoftQueueFrames {
+		return ""
+	}
+	if since := s.writeSince.Load(); since != 0 && now.Sub(time.Unix(0, since)) >= s.ep.cfg.StallTimeout {
+		return slowStalled
+	}
+	return ""
+}
+
+// queuedLocked accounts frames of n bytes the caller appended to s.q
+// (admitLocked said yes) and makes sure the writer runs; s.mu is held.
+func (s *Socket) queuedLocked(frames, n int) {
+	s.qFrames += frames
+	s.qBytes += n
+	s.ep.stats.queuedBytes.Add(int64(n))
+	s.ep.stats.notePeak(int64(s.qBytes + s.inflight))
+	s.startWriterLocked()
+}
+
+// enqueueLocked queues a frame; s.mu is held. When the queue rules of
+// admitLocked refuse it, the socket is disconnected as a slow consumer
+// and ErrSlowConsumer returned.
 func (s *Socket) enqueueLocked(it outItem) error {
 	if s.closing {
 		return ErrClosed
 	}
 	n := it.size()
-	if s.qFrames >= s.ep.cfg.MaxQueuedFrames || s.qBytes+n > s.ep.cfg.MaxQueuedBytes {
-		return s.overflowLocked()
+	if why := s.admitLocked(n, 1, time.Now()); why != "" {
+		return s.overflowLocked(why)
 	}
 	s.q = append(s.q, it)
-	s.qFrames++
-	s.qBytes += n
-	s.startWriterLocked()
+	s.queuedLocked(1, n)
 	return nil
 }
 
 // enqueueBurstLocked queues a join burst (the join reply, then the pushes
-// held while Join ran) as one unit; s.mu is held. The burst is accounted
-// apart from live frames: it never counts against MaxQueuedBytes (so a
-// live push right after a big join is not refused for it), only against
-// MaxJoinBurstBytes and MaxQueuedFrames, summed over the bursts still
-// queued. Once the writer takes the queue the burst no longer counts; a
-// client that does not read then stalls the writer, which gives up after
-// WriteTimeout (or the live queue overflows first).
+// held while Join ran) as one unit, in order; s.mu is held. The burst is
+// admitted by the same rules as single frames, as a whole.
 func (s *Socket) enqueueBurstLocked(reply outItem, pending []outItem) error {
 	if s.closing {
 		return ErrClosed
@@ -93,63 +133,80 @@ func (s *Socket) enqueueBurstLocked(reply outItem, pending []outItem) error {
 	for i := range pending {
 		n += pending[i].size()
 	}
-	frames := 1 + len(pending)
-	if s.burstFrames+frames > s.ep.cfg.MaxQueuedFrames || s.burstBytes+n > s.ep.cfg.MaxJoinBurstBytes {
-		s.ep.log.Warn("join burst over its limit", "socket_id", s.id, "user_id", s.userID, "topic", reply.topic,
-			"frames", frames, "bytes", n, "queued_burst_bytes", s.burstBytes)
-		return s.overflowLocked()
+	if why := s.admitLocked(n, 1+len(pending), time.Now()); why != "" {
+		return s.overflowLocked(why)
 	}
 	s.q = append(s.q, reply)
 	s.q = append(s.q, pending...)
-	s.burstFrames += frames
-	s.burstBytes += n
-	s.startWriterLocked()
+	s.queuedLocked(1+len(pending), n)
 	return nil
 }
 
 // overflowLocked disconnects the socket as a slow consumer; s.mu is held.
-func (s *Socket) overflowLocked() error {
-	s.ep.stats.slowConsumers.Add(1)
+func (s *Socket) overflowLocked(why string) error {
+	s.slowConsumerLocked(why)
 	s.closeLocked(CloseSlowConsumer, "slow consumer")
 	// A writer stuck on a full TCP buffer gives up soon.
 	s.nc.SetWriteDeadline(time.Now().Add(s.ep.cfg.CloseGrace))
 	return ErrSlowConsumer
 }
 
-// resetQueueLocked empties the queue and its accounting; s.mu is held.
+// slowConsumerLocked counts and logs a slow-consumer disconnect; s.mu is
+// held. Each socket is counted once: callers check it was not closing.
+func (s *Socket) slowConsumerLocked(why string) {
+	s.ep.stats.slowConsumers.Add(1)
+	var blocked time.Duration
+	if since := s.writeSince.Load(); since != 0 {
+		blocked = time.Since(time.Unix(0, since))
+	}
+	s.ep.log.Warn("slow consumer disconnected", "socket_id", s.id, "user_id", s.userID, "reason", why,
+		"queued_bytes", s.qBytes+s.inflight, "queued_frames", s.qFrames+s.inflightFrames, "write_blocked_for", blocked)
+}
+
+// resetQueueLocked drops the queued frames and their accounting; s.mu is
+// held. The batch being written stays accounted until the writer is done.
 func (s *Socket) resetQueueLocked() {
+	s.ep.stats.queuedBytes.Add(-int64(s.qBytes))
 	s.q = nil
-	s.qFrames, s.qBytes, s.burstFrames, s.burstBytes = 0, 0, 0, 0
+	s.qFrames, s.qBytes = 0, 0
 }
 
 // writeLoop is the socket's writer: it takes the whole queue at once,
 // frames everything into one pooled buffer and writes it with one syscall
 // per 64 KiB, until the queue is empty; then it sends the close frame if
-// one is due, and exits.
+// one is due, and exits. The batch it took stays accounted (inflight)
+// until it is written, so the queue limits bound it too.
 func (s *Socket) writeLoop() {
 	defer s.writers.Done()
 	for {
 		s.mu.Lock()
-		items := s.q
-		s.resetQueueLocked()
-		sendClose := len(items) == 0 && s.closeCode != 0 && !s.closeSent
-		if s.dead || (len(items) == 0 && !sendClose) {
+		if s.dead {
+			s.resetQueueLocked()
+		}
+		sendClose := len(s.q) == 0 && s.closeCode != 0 && !s.closeSent
+		if s.dead || (len(s.q) == 0 && !sendClose) {
 			s.writing = false
 			s.mu.Unlock()
 			return
 		}
 		if sendClose {
 			s.closeSent = true
-		}
-		code, text := s.closeCode, s.closeText
-		s.mu.Unlock()
-
-		if sendClose {
+			code, text := s.closeCode, s.closeText
+			s.mu.Unlock()
 			s.writeClose(code, text)
 			continue
 		}
+		items, n := s.q, s.qBytes
+		s.inflight, s.inflightFrames = s.qBytes, s.qFrames
+		s.q, s.qBytes, s.qFrames = nil, 0, 0
+		s.mu.Unlock()
+
 		err := s.writeItems(items)
 		clear(items) // drop payload references before the slice is collected
+		s.mu.Lock()
+		s.inflight, s.inflightFrames = 0, 0
+		s.mu.Unlock()
+		s.ep.stats.queuedBytes.Add(-int64(n))
 		if err != nil && !errors.Is(err, errSocketDead) {
 			s.writeFailed(err)
 		}
@@ -179,6 +236,7 @@ func (s *Socket) armWrite() (time.Time, error) {
 			deadline = now.Add(s.ep.cfg.CloseGrace)
 		}
 	}
+	s.writeSince.Store(now.UnixNano()) // cleared when the write returns
 	return deadline, s.nc.SetWriteDeadline(deadline)
 }
 
@@ -188,6 +246,7 @@ func (s *Socket) write(b []byte) error {
 		return err
 	}
 	_, err := s.nc.Write(b)
+	s.writeSince.Store(0)
 	return err
 }
 
@@ -285,6 +344,7 @@ func (s *Socket) writeCompressed(msg []byte) error {
 	if err != nil {
 		return err
 	}
+	defer s.writeSince.Store(0)
 	s.ws.SetWriteDeadline(deadline)
 	w, err := s.ws.NextWriter(websocket.TextMessage)
 	if err != nil {
@@ -315,13 +375,12 @@ func (s *Socket) writeFailed(err error) {
 	var ne net.Error
 	slow := errors.As(err, &ne) && ne.Timeout()
 	s.mu.Lock()
-	wasClosing := s.closing
+	if slow && !s.closing {
+		s.slowConsumerLocked(slowTimedOut)
+	}
 	s.closing, s.dead = true, true
 	s.resetQueueLocked()
 	s.mu.Unlock()
-	if slow && !wasClosing {
-		s.ep.stats.slowConsumers.Add(1)
-	}
 	s.ep.log.Debug("socket write failed", "socket_id", s.id, "user_id", s.userID, "err", err, "slow_consumer", slow)
 	s.nc.SetReadDeadline(time.Now())
 }
