@@ -90,7 +90,7 @@ type Actors struct {
 // WriteBehind configures the group-commit queue between actors and the store.
 type WriteBehind struct {
 	MaxBatch  int    `env:"WRITE_BEHIND_MAX_BATCH" envDefault:"256" min:"1" doc:"Most operations committed in one transaction."`
-	MaxDelay  Micros `env:"WRITE_BEHIND_MAX_DELAY_US" envDefault:"500" min:"0" doc:"Microseconds the flusher waits to fill a batch."`
+	MaxDelay  Micros `env:"WRITE_BEHIND_MAX_DELAY_US" envDefault:"0" min:"0" doc:"Microseconds the flusher waits to fill a batch; 0 batches what queued up during the previous commit (best under load)."`
 	QueueSize int    `env:"WRITE_BEHIND_QUEUE_SIZE" envDefault:"8192" min:"1" doc:"Capacity of the write-behind queue, in operations."`
 }
 

@@ -99,7 +99,7 @@ func TestDefaults(t *testing.T) {
 		{"LIMIT_MAX_LEADERBOARD_DESCRIPTION", c.Limits.MaxLeaderboardDescription, 1000},
 		{"LIMIT_MAX_UPLOAD_BYTES", c.Limits.MaxUploadBytes, int64(5242880)},
 		{"WRITE_BEHIND_MAX_BATCH", c.WriteBehind.MaxBatch, 256},
-		{"WRITE_BEHIND_MAX_DELAY_US", c.WriteBehind.MaxDelay.Duration(), 500 * time.Microsecond},
+		{"WRITE_BEHIND_MAX_DELAY_US", c.WriteBehind.MaxDelay.Duration(), time.Duration(0)},
 		{"WRITE_BEHIND_QUEUE_SIZE", c.WriteBehind.QueueSize, 8192},
 		{"ACTOR_IDLE_TIMEOUT_MS", c.Actors.IdleTimeout.Duration(), 5 * time.Minute},
 		{"ACTOR_REQUEST_TIMEOUT_MS", c.Actors.RequestTimeout.Duration(), 5 * time.Second},

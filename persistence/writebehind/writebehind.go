@@ -44,8 +44,12 @@ type Options struct {
 	// MaxBatch is the most ops one transaction holds (default 256).
 	MaxBatch int
 	// MaxDelay is how long a flusher waits for more ops after the first one
-	// of a batch arrived, when the batch is not yet full (default 500µs; 0
-	// means only what is already queued is batched).
+	// of a batch arrived, when the batch is not yet full. The default, 0,
+	// batches what queued up while the previous transaction committed:
+	// under concurrent load that is the whole group, and waiting on top of
+	// it only adds latency (with 64 writers on SQLite, 500µs costs 40% of
+	// the throughput). A delay helps only writers that arrive just too late
+	// for a commit, at the price of latency for everyone.
 	MaxDelay time.Duration
 	// QueueSize bounds each shard's queue; Submit blocks when it is full
 	// (Do gives up when its context ends).

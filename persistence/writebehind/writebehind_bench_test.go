@@ -21,7 +21,7 @@ import (
 // queue against a naive one-transaction-per-write baseline, on SQLite
 // (synchronous=FULL) and, when GAMEND_TEST_POSTGRES_URL is set, PostgreSQL.
 //
-//	go test -run '^$' -bench AcknowledgedWrites -benchtime 5000x ./persistence/writebehind/
+//	go test -run '^$' -bench AcknowledgedWrites -benchtime 20000x ./persistence/writebehind/
 func BenchmarkAcknowledgedWrites(b *testing.B) {
 	const writers = 64
 	open := map[string]func(b *testing.B) *persistence.DB{
@@ -57,7 +57,7 @@ func BenchmarkAcknowledgedWrites(b *testing.B) {
 					if name == "postgres" {
 						shards = 4
 					}
-					q := writebehind.New(db, writebehind.Options{Shards: shards, MaxDelay: 500 * time.Microsecond})
+					q := writebehind.New(db, writebehind.Options{Shards: shards})
 					b.Cleanup(func() { q.Close(context.Background()) })
 					write = q.Do
 				}
