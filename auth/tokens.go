@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha512"
 	"encoding/base64"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
@@ -174,30 +174,45 @@ func (t *Tokens) verifyFast(token string) (*Claims, error) {
 	if dot < 0 || strings.IndexByte(rest[dot+1:], '.') >= 0 {
 		return t.verifySlow(token) // malformed: let the library say how
 	}
+	// Every request carries a token: decode into stack buffers and hash
+	// the string in place (bytesOf is read-only), so a valid token costs
+	// only its claims.
 	signed := token[:len(t.header)+1+dot]
-	sig, err := base64.RawURLEncoding.DecodeString(rest[dot+1:])
+	var sigBuf [sha512.Size + 3]byte
+	encSig := bytesOf(rest[dot+1:])
+	if base64.RawURLEncoding.DecodedLen(len(encSig)) > len(sigBuf) {
+		return nil, errBadSignature
+	}
+	n, err := base64.RawURLEncoding.Decode(sigBuf[:], encSig)
 	if err != nil {
 		return nil, err
 	}
 	mac := t.macs.Get().(hash.Hash)
 	mac.Reset()
-	mac.Write([]byte(signed))
+	mac.Write(bytesOf(signed))
 	var sum [sha512.Size]byte
-	ok := hmac.Equal(sig, mac.Sum(sum[:0]))
+	ok := hmac.Equal(sigBuf[:n], mac.Sum(sum[:0]))
 	t.macs.Put(mac)
 	if !ok {
 		return nil, errBadSignature
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(rest[:dot])
-	if err != nil {
+	encPayload := bytesOf(rest[:dot])
+	payload := make([]byte, base64.RawURLEncoding.DecodedLen(len(encPayload)))
+	if n, err = base64.RawURLEncoding.Decode(payload, encPayload); err != nil {
 		return nil, err
 	}
+	// json.Unmarshal accepts a payload only when it is exactly one JSON
+	// value, which the library's json.Decoder then decodes the same way;
+	// anything else (trailing data, bad JSON) gets the library's verdict.
 	var c Claims
-	if err := json.NewDecoder(bytes.NewReader(payload)).Decode(&c); err != nil {
-		return nil, err
+	if err := json.Unmarshal(payload[:n], &c); err != nil {
+		return t.verifySlow(token)
 	}
 	if err := t.validator.Validate(&c); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
+
+// bytesOf views s as bytes without copying; the bytes must not be written.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

@@ -213,3 +213,20 @@ func TestSignedClaims(t *testing.T) {
 		t.Fatal("two tokens are identical")
 	}
 }
+
+// BenchmarkParseAccess is the per-request cost of checking an access
+// token (every authenticated REST call and socket connect pays it).
+func BenchmarkParseAccess(b *testing.B) {
+	tk := fixedTokens(testSecret, testNow)
+	token, err := tk.Sign(TypeAccess, testUserID, 3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tk.now = func() time.Time { return testNow.Add(time.Minute) }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tk.Parse(token, TypeAccess); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

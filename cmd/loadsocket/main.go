@@ -18,7 +18,9 @@
 // second are created through POST /api/v1/admin/notifications for the
 // sockets' users, each stamped with its send time; the report's "push" line
 // is the time from sending the REST request to receiving the matching
-// notification_created on the socket.
+// notification_created on the socket (including any time the request
+// waited for a free -notify-workers slot); the "rest" line is the REST
+// round trip alone.
 //
 // Probes measure push latency: -probe-rate round trips per second, spread
 // over the sockets, either heartbeats (the default) or, with -probe-event,
@@ -32,6 +34,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -64,6 +67,7 @@ func run(args []string) int {
 	fs.Float64Var(&o.NotifyRate, "notify-rate", 0, "notifications per second created over REST while holding, to measure push latency (needs -admin-token)")
 	fs.IntVar(&o.NotifyWorkers, "notify-workers", 64, "concurrent REST requests of -notify-rate")
 	fs.StringVar(&o.AdminToken, "admin-token", "", "an administrator's access token, for -notify-rate")
+	cpuProfile := fs.String("cpuprofile", "", "write the load client's own CPU profile to this file")
 	saveTokens := fs.String("save-tokens", "", "write the tokens obtained (one per line) to this file and exit (use with -device-login)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -91,6 +95,19 @@ func run(args []string) int {
 		}
 		fmt.Printf("saved %d tokens to %s\n", len(creds), *saveTokens)
 		return 0
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadsocket:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "loadsocket:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep := load(ctx, o, creds, os.Stderr)
 	rep.print(os.Stdout)

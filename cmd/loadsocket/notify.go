@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,7 @@ func (n *notifier) run(ctx context.Context, socks []*sock, rep *report) {
 			}
 		}()
 	}
+	notifyStart.Store(time.Now().UnixNano())
 	const tick = 5 * time.Millisecond
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -101,7 +103,10 @@ func (n *notifier) send(j job, rep *report) {
 	body = strconv.AppendInt(body, j.at.UnixNano(), 10)
 	body = append(body, `"}`...)
 	req.SetBodyRaw(body)
-	if err := n.client.Do(req, res); err != nil {
+	sent := time.Now()
+	err := n.client.Do(req, res)
+	rep.add(&rep.rest, time.Since(sent))
+	if err != nil {
 		rep.fail("notify: " + err.Error())
 		return
 	}
@@ -113,8 +118,16 @@ func (n *notifier) send(j job, rep *report) {
 	n.sent.Add(1)
 }
 
+// notifyStart is when this run's notifier began (UnixNano; MaxInt64 until
+// then): notifications stamped earlier are replays of an earlier run (a
+// join pushes the latest 50) and are not latency samples.
+var notifyStart atomic.Int64
+
+func init() { notifyStart.Store(math.MaxInt64) }
+
 // pushLatency finds the stamped send time in a raw notification_created
-// frame: the content of a loadsocket notification is only digits.
+// frame sent by this run: the content of a loadsocket notification is only
+// digits.
 func pushLatency(frame []byte, now time.Time) (time.Duration, bool) {
 	if !bytes.Contains(frame, []byte(`"title":"loadsocket"`)) {
 		return 0, false
@@ -130,7 +143,7 @@ func pushLatency(frame []byte, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	ns, err := strconv.ParseInt(string(rest[:j]), 10, 64)
-	if err != nil {
+	if err != nil || ns < notifyStart.Load() {
 		return 0, false
 	}
 	return now.Sub(time.Unix(0, ns)), true

@@ -18,9 +18,9 @@ type report struct {
 	Ramp              time.Duration
 	NotifySent        int64
 
-	mu                                 sync.Mutex
-	dial, join, heartbeat, probe, push []time.Duration
-	failures                           map[string]int
+	mu                                       sync.Mutex
+	dial, join, heartbeat, probe, push, rest []time.Duration
+	failures                                 map[string]int
 }
 
 func newReport(target int) *report {
@@ -52,7 +52,7 @@ func (r *report) print(w io.Writer) {
 	for _, l := range []struct {
 		name string
 		set  []time.Duration
-	}{{"dial", r.dial}, {"join", r.join}, {"heartbeat", r.heartbeat}, {"probe", r.probe}, {"push", r.push}} {
+	}{{"dial", r.dial}, {"join", r.join}, {"heartbeat", r.heartbeat}, {"probe", r.probe}, {"rest", r.rest}, {"push", r.push}} {
 		if len(l.set) == 0 {
 			continue
 		}

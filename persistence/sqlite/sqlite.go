@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -111,7 +112,7 @@ func Open(ctx context.Context, path string, opts Options) (*persistence.DB, erro
 
 	db := persistence.New(Dialect{}, read, write)
 	db.CacheStatements(512)
-	if err := startCheckpointer(ctx, db, path, common, opts.WALAutoCkpt); err != nil {
+	if err := startCheckpointer(ctx, db, path, common, opts.WALAutoCkpt, opts.BusyTimeoutMS); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -181,13 +182,31 @@ func (Dialect) Retryable(err error) bool {
 	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
 }
 
-// startCheckpointer copies the WAL back into the database file from a
-// connection of its own: every 250 ms a PASSIVE checkpoint (which never
-// waits for the writer or readers) runs once the WAL holds more than
-// threshold pages, and a TRUNCATE one when it grew past 8x that (a burst
-// the passive ones could not keep up with).
-func startCheckpointer(ctx context.Context, db *persistence.DB, path string, common url.Values, threshold int) error {
-	c := cloneValues(common)
+// startCheckpointer copies the WAL back into the database file in the
+// background, so that checkpoints never run inside (and stall) a group
+// commit. Every 250 ms a PASSIVE checkpoint, on a connection of its own,
+// copies what it can without waiting for anyone or blocking the writer.
+//
+// Once the WAL holds more than 8×threshold frames and a PASSIVE copied all
+// of them, the file is reset with a TRUNCATE. That one needs the write
+// lock, so it runs on the writer connection itself, between two group
+// commits (the pool hands the connection over in Go, without SQLite's
+// busy-handler sleeps of up to 100 ms). After copying the last frames it
+// waits at most 10 ms for the readers still using the WAL (readers that
+// start meanwhile read the database file, so they finish quickly); if one
+// is still there it gives up and is tried again later. The writer waits
+// only for the copy of the frames written since the PASSIVE, plus that.
+func startCheckpointer(ctx context.Context, db *persistence.DB, path string, common url.Values, threshold, busyMS int) error {
+	c := url.Values{}
+	for k, vs := range common {
+		for _, v := range vs {
+			if k == "_pragma" && strings.HasPrefix(v, "busy_timeout(") {
+				continue
+			}
+			c.Add(k, v)
+		}
+	}
+	c.Add("_pragma", "busy_timeout(0)")
 	cp, err := sql.Open("sqlite", path+"?"+c.Encode())
 	if err != nil {
 		return err
@@ -202,7 +221,6 @@ func startCheckpointer(ctx context.Context, db *persistence.DB, path string, com
 		defer close(done)
 		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
-		mode := "PASSIVE"
 		for {
 			select {
 			case <-stop:
@@ -210,12 +228,11 @@ func startCheckpointer(ctx context.Context, db *persistence.DB, path string, com
 			case <-t.C:
 			}
 			var busy, logFrames, moved int
-			if err := cp.QueryRow("PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &moved); err != nil {
+			if err := cp.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &moved); err != nil {
 				continue
 			}
-			mode = "PASSIVE"
-			if logFrames > 8*threshold {
-				mode = "TRUNCATE"
+			if logFrames > 8*threshold && moved == logFrames {
+				truncateWAL(db.WritePool(), busyMS)
 			}
 		}
 	}()
@@ -226,4 +243,26 @@ func startCheckpointer(ctx context.Context, db *persistence.DB, path string, com
 		return cp.Close()
 	})
 	return nil
+}
+
+// truncateWAL runs a TRUNCATE checkpoint on the writer connection, waiting
+// at most 10 ms for readers, then restores the writer's busy timeout.
+func truncateWAL(write *sql.DB, busyMS int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := write.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 10"); err != nil {
+		return
+	}
+	var busy, logFrames, moved int
+	_ = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &moved)
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busyMS)); err != nil {
+		// A writer without its busy timeout would fail on the first lock
+		// it meets: drop the connection so the pool opens a fresh one.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }

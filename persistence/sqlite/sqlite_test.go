@@ -2,9 +2,11 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gamend-go/gamend/config"
 	"github.com/gamend-go/gamend/persistence/sqlite"
@@ -51,5 +53,72 @@ func TestZeroOptionsOpenWithFullSync(t *testing.T) {
 	}
 	if sync != 2 || busy != sqlite.DefaultBusyTimeoutMS { // 2 = FULL
 		t.Fatalf("writer synchronous=%d busy_timeout=%d, want 2 (FULL) and %d", sync, busy, sqlite.DefaultBusyTimeoutMS)
+	}
+}
+
+// TestWALTruncatedInBackground: under a steady stream of commits (with
+// readers running) the background checkpointer keeps the WAL from
+// growing without bound: once it passes 8×SQLITE_WAL_AUTOCHECKPOINT
+// frames it is truncated between two commits, and the writer keeps its
+// busy timeout afterwards.
+func TestWALTruncatedInBackground(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wal.db")
+	const threshold = 8 // pages: truncation is due past 64 frames (256 KiB)
+	db, err := sqlite.Open(context.Background(), path, sqlite.Options{WALAutoCkpt: threshold, BusyTimeoutMS: 1234, SkipMigrations: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.Exec(ctx, `CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	walSize := func() int64 {
+		st, err := os.Stat(path + "-wal")
+		if err != nil {
+			return 0
+		}
+		return st.Size()
+	}
+	stop := make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() { // readers keep coming, as in a live server
+		defer close(readerDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var n int
+			_ = db.QueryRow(ctx, `SELECT count(*) FROM t`).Scan(&n)
+		}
+	}()
+	defer func() { close(stop); <-readerDone }()
+
+	grew, shrank := false, false
+	deadline := time.Now().Add(60 * time.Second)
+	for i := 0; time.Now().Before(deadline) && !shrank; i++ {
+		if _, err := db.Exec(ctx, `INSERT OR REPLACE INTO t (id, v) VALUES (?, randomblob(3000))`, i%500); err != nil {
+			t.Fatal(err)
+		}
+		size := walSize()
+		if size > 2<<20 {
+			grew = true
+		}
+		if grew && size < 1<<20 {
+			shrank = true
+		}
+	}
+	if !grew || !shrank {
+		t.Fatalf("WAL grew past 2 MiB: %v; truncated afterwards: %v (now %d bytes)", grew, shrank, walSize())
+	}
+	var busy int
+	if err := db.WritePool().QueryRow("PRAGMA busy_timeout").Scan(&busy); err != nil {
+		t.Fatal(err)
+	}
+	if busy != 1234 {
+		t.Fatalf("writer busy_timeout after a truncation = %d, want 1234", busy)
 	}
 }
