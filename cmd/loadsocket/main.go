@@ -66,6 +66,7 @@ func run(args []string) int {
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "dial and join timeout")
 	fs.Float64Var(&o.NotifyRate, "notify-rate", 0, "notifications per second created over REST while holding, to measure push latency (needs -admin-token)")
 	fs.IntVar(&o.NotifyWorkers, "notify-workers", 64, "concurrent REST requests of -notify-rate")
+	fs.IntVar(&o.NotifyUsers, "notify-users", 0, "send -notify-rate notifications to the first N sockets only (default all)")
 	fs.StringVar(&o.AdminToken, "admin-token", "", "an administrator's access token, for -notify-rate")
 	cpuProfile := fs.String("cpuprofile", "", "write the load client's own CPU profile to this file")
 	saveTokens := fs.String("save-tokens", "", "write the tokens obtained (one per line) to this file and exit (use with -device-login)")

@@ -148,3 +148,25 @@ func TestSubject(t *testing.T) {
 		t.Fatal("garbage must give no subject")
 	}
 }
+
+// TestPushLatency: a push is a latency sample only when it carries the
+// stamp of a notification this run's notifier sent; replays of an earlier
+// run's notifications (a join pushes the latest 50) are not.
+func TestPushLatency(t *testing.T) {
+	defer notifyStart.Store(notifyStart.Load())
+	start := time.Unix(1_800_000_000, 0)
+	notifyStart.Store(start.UnixNano())
+	frame := func(at time.Time) []byte {
+		return fmt.Appendf(nil, `[null,null,"user:x","notification_created",{"title":"loadsocket","content":"%d"}]`, at.UnixNano())
+	}
+	if d, ok := pushLatency(frame(start.Add(time.Second)), start.Add(1500*time.Millisecond)); !ok || d != 500*time.Millisecond {
+		t.Fatalf("this run's push: %v %v, want 500ms", d, ok)
+	}
+	if _, ok := pushLatency(frame(start.Add(-time.Hour)), start.Add(time.Second)); ok {
+		t.Fatal("an earlier run's notification counted as a sample")
+	}
+	other := []byte(`[null,null,"user:x","notification_created",{"title":"hello","content":"1"}]`)
+	if _, ok := pushLatency(other, start); ok {
+		t.Fatal("a notification not sent by loadsocket counted as a sample")
+	}
+}

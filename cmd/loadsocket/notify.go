@@ -66,7 +66,7 @@ loop:
 		// Pace by elapsed time, not ticks, so a late tick catches up.
 		due := n.o.NotifyRate*time.Since(start).Seconds() - debt
 		for ; due >= 1; due-- {
-			s := socks[next%len(socks)]
+			s := socks[next%min(len(socks), n.o.NotifyUsers)]
 			next++
 			debt++
 			select {

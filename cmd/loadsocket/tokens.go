@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -33,12 +34,17 @@ type options struct {
 	// admin AdminToken) while holding, to measure push latency.
 	NotifyRate    float64
 	NotifyWorkers int
-	AdminToken    string
+	// NotifyUsers limits the recipients to the first sockets.
+	NotifyUsers int
+	AdminToken  string
 }
 
 func (o *options) validate() error {
 	if o.NotifyRate > 0 && o.AdminToken == "" {
 		return errors.New("-notify-rate needs -admin-token (an administrator's access token)")
+	}
+	if o.NotifyUsers <= 0 {
+		o.NotifyUsers = math.MaxInt
 	}
 	if o.NotifyWorkers <= 0 {
 		o.NotifyWorkers = 64
