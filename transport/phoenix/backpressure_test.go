@@ -36,13 +36,7 @@ func TestBurstDelivered(t *testing.T) {
 				t.Fatal("the burst must exceed a soft limit")
 			}
 			s := startServerSndbuf(t, phoenix.Config{}, smallSendBuffer)
-			c, _, err := s.tryDial(t, dialOpts{user: "u1", dialer: smallWindowDialer()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.send(`["1","1","room:a","phx_join",{}]`)
-			c.recv()
-			conn := s.ch.nextJoin(t)
+			c, conn := s.joinedSlowClient(t)
 			// The whole burst is pushed at once, before the client reads.
 			for i := range tt.n {
 				if err := conn.PushJSON(fmt.Sprintf("e%d", i), burstPayload(i, tt.size)); err != nil {
@@ -104,13 +98,7 @@ func TestSlowConsumerStalled(t *testing.T) {
 	const softFrames, hardCap = 64, 4 << 20
 	s := startServer(t, phoenix.Config{SoftQueueFrames: softFrames, MaxQueueBytes: hardCap,
 		StallTimeout: 200 * time.Millisecond, WriteTimeout: 10 * time.Second, CloseGrace: 200 * time.Millisecond})
-	c, _, err := s.tryDial(t, dialOpts{user: "u1", dialer: smallWindowDialer()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.send(`["1","1","room:a","phx_join",{}]`)
-	c.recv()
-	conn := s.ch.nextJoin(t)
+	_, conn := s.joinedSlowClient(t)
 	// From here on the client reads nothing.
 	payload := []byte(`{"blob":"` + strings.Repeat("z", 1024) + `"}`)
 	start := time.Now()
@@ -149,13 +137,7 @@ func TestSlowConsumerHardCap(t *testing.T) {
 	const hardCap = 1 << 20
 	s := startServer(t, phoenix.Config{MaxQueueBytes: hardCap, SoftQueueBytes: 64 << 10,
 		StallTimeout: time.Minute, WriteTimeout: time.Minute, CloseGrace: 200 * time.Millisecond})
-	c, _, err := s.tryDial(t, dialOpts{user: "u1", dialer: smallWindowDialer()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.send(`["1","1","room:a","phx_join",{}]`)
-	c.recv()
-	conn := s.ch.nextJoin(t)
+	_, conn := s.joinedSlowClient(t)
 	payload := []byte(`{"blob":"` + strings.Repeat("z", 4096) + `"}`)
 	start := time.Now()
 	pushed, err := flood(t, conn, payload, false)

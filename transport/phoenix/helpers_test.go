@@ -387,3 +387,17 @@ func burstPayload(i, size int) []byte {
 	head := fmt.Sprintf(`{"i":%d,"blob":"`, i)
 	return []byte(head + strings.Repeat("n", max(size-len(head)-2, 0)) + `"}`)
 }
+
+// joinedSlowClient dials user u1 with a small receive window (a client
+// whose unread frames fill the kernel buffers quickly), joins room:a and
+// returns the client and the server side of the channel.
+func (s *server) joinedSlowClient(t *testing.T) (*client, *phoenix.Conn) {
+	t.Helper()
+	c, _, err := s.tryDial(t, dialOpts{user: "u1", dialer: smallWindowDialer()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.send(`["1","1","room:a","phx_join",{}]`)
+	c.recv()
+	return c, s.ch.nextJoin(t)
+}
