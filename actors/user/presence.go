@@ -122,6 +122,10 @@ func init() {
 	registry.RegisterMessage[Deliver]("user.Deliver")
 	registry.RegisterMessage[FriendChanged]("user.FriendChanged")
 	registry.RegisterMessage[Swept]("user.Swept")
+	// Timers normally reach the actor directly, but a Tell to a retired
+	// activation is routed like any message and must be registered too.
+	registry.RegisterMessage[goOffline]("user.goOffline")
+	registry.RegisterMessage[refresh]("user.refresh")
 }
 
 // Sanitize returns a copy of r safe to hand around and send across nodes:

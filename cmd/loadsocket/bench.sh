@@ -40,7 +40,9 @@ start() {
   fi
   (cd "$dir" && env PORT=$port LOG_LEVEL=warn RATE_LIMIT_HTTP_AUTH_LIMIT=1000000 \
     RATE_LIMIT_HTTP_GENERAL_LIMIT=100000000 "$@" "$dir/gamend" >"$dir/server.log" 2>&1 &)
-  for _ in $(seq 1 100); do curl -sf "127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
+  local up=
+  for _ in $(seq 1 100); do curl -sf "127.0.0.1:$port/api/v1/health" >/dev/null && up=1 && break; sleep 0.1; done
+  if [ -z "$up" ]; then echo "the server did not start; see $dir/server.log" >&2; tail -5 "$dir/server.log" >&2; exit 1; fi
   sleep 2 # let start-up work settle
 }
 
@@ -76,13 +78,13 @@ run_rss() {
 
 run_join() {
   start
-  "$dir/loadsocket" -url "$ws" -tokens "$dir/sockets.txt" -n $n -c 128 -duration 1s -probe-rate 0 2>/dev/null | grep '^sockets:'
+  "$dir/loadsocket" -url "$ws" -tokens "$dir/sockets.txt" -n $n -c 128 -duration 1s -probe-rate 0 2>/dev/null | grep '^sockets:' || true
 }
 
 run_push() {
   start
   "$dir/loadsocket" -url "$ws" -tokens "$dir/sockets.txt" -n $n -c 128 -duration 30s -probe-rate 0 \
-    -notify-rate 5000 -notify-workers 256 -admin-token "$(cat "$dir/admin.txt")" 2>/dev/null | grep -E '^(rest|push|notify)'
+    -notify-rate 5000 -notify-workers 256 -admin-token "$(cat "$dir/admin.txt")" 2>/dev/null | grep -E '^(sockets|rest|push|notify)' || true
 }
 
 trap stop EXIT

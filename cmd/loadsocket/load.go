@@ -120,9 +120,11 @@ func load(ctx context.Context, o options, creds []credential, progress io.Writer
 	if o.NotifyRate > 0 && len(live) > 0 {
 		nctx, cancel := context.WithTimeout(ctx, o.Duration)
 		n := newNotifier(o)
-		go n.run(nctx, live, rep)
+		done := make(chan struct{})
+		go func() { n.run(nctx, live, rep); close(done) }()
 		hold(ctx, o, live, rep)
 		cancel()
+		<-done // every request in flight has been answered
 		rep.NotifySent = n.sent.Load()
 		time.Sleep(500 * time.Millisecond) // let the last pushes arrive
 	} else {

@@ -84,6 +84,9 @@ func Open(ctx context.Context, path string, opts Options) (*persistence.DB, erro
 	// Checkpoints run in the background (see checkpointer), not inside the
 	// writer's commits, so a checkpoint never stalls a group commit.
 	w.Add("_pragma", "wal_autocheckpoint(0)")
+	// A WAL that restarts from its beginning after a burst is cut back to
+	// the size at which the checkpointer would truncate it anyway.
+	w.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", int64(8*opts.WALAutoCkpt)*4096))
 	w.Set("_txlock", "immediate")
 	write, err := sql.Open("sqlite", path+"?"+w.Encode())
 	if err != nil {
@@ -187,9 +190,9 @@ func (Dialect) Retryable(err error) bool {
 // commit. Every 250 ms a PASSIVE checkpoint, on a connection of its own,
 // copies what it can without waiting for anyone or blocking the writer.
 //
-// Once the WAL holds more than 8×threshold frames and a PASSIVE copied all
-// of them, the file is reset with a TRUNCATE. That one needs the write
-// lock, so it runs on the writer connection itself, between two group
+// Once the WAL holds more than 8×threshold frames and a PASSIVE left at
+// most maxTruncateCopy of them to copy, the file is reset with a TRUNCATE.
+// That one needs the write lock, so it runs on the writer connection itself, between two group
 // commits (the pool hands the connection over in Go, without SQLite's
 // busy-handler sleeps of up to 100 ms). After copying the last frames it
 // waits at most 10 ms for the readers still using the WAL (readers that
@@ -231,7 +234,7 @@ func startCheckpointer(ctx context.Context, db *persistence.DB, path string, com
 			if err := cp.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &moved); err != nil {
 				continue
 			}
-			if logFrames > 8*threshold && moved == logFrames {
+			if logFrames > 8*threshold && logFrames-moved <= maxTruncateCopy {
 				truncateWAL(db.WritePool(), busyMS)
 			}
 		}
@@ -245,8 +248,17 @@ func startCheckpointer(ctx context.Context, db *persistence.DB, path string, com
 	return nil
 }
 
+// maxTruncateCopy is how many WAL frames (4 KiB pages) a TRUNCATE may
+// still have to copy while it holds the write lock: about 1 MiB, a few
+// milliseconds.
+const maxTruncateCopy = 256
+
 // truncateWAL runs a TRUNCATE checkpoint on the writer connection, waiting
-// at most 10 ms for readers, then restores the writer's busy timeout.
+// at most 10 ms for readers, then restores the writer's busy timeout. Only
+// getting the connection is bounded by a context: a pragma takes effect when
+// it is prepared, so one cut short by a context could leave the writer with
+// the short timeout. If anything fails after the first pragma, the
+// connection is dropped and the pool opens a fresh one with its DSN pragmas.
 func truncateWAL(write *sql.DB, busyMS int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -255,14 +267,14 @@ func truncateWAL(write *sql.DB, busyMS int) {
 		return
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 10"); err != nil {
-		return
+	bg := context.Background()
+	_, err = conn.ExecContext(bg, "PRAGMA busy_timeout = 10")
+	if err == nil {
+		var busy, logFrames, moved int
+		_ = conn.QueryRowContext(bg, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &moved)
+		_, err = conn.ExecContext(bg, fmt.Sprintf("PRAGMA busy_timeout = %d", busyMS))
 	}
-	var busy, logFrames, moved int
-	_ = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &moved)
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busyMS)); err != nil {
-		// A writer without its busy timeout would fail on the first lock
-		// it meets: drop the connection so the pool opens a fresh one.
+	if err != nil {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }

@@ -50,9 +50,13 @@ func init() {
 type joined struct {
 	conn *phoenix.Conn
 	// joining is set until Join has pushed its snapshot and the events
-	// held meanwhile: the channel's own Subscribe is on its way (a resync
-	// must not send another), and deliveries are held in held.
+	// held meanwhile: deliveries are held in held.
 	joining atomic.Bool
+	// subscribing is set while the channel's own Subscribe is on its way:
+	// a resync must not send another. Once the actor answered, a resync
+	// (the actor restarted) re-subscribes even while the snapshot is
+	// still being pushed.
+	subscribing atomic.Bool
 	mu      sync.Mutex
 	held    []user.Event // deliveries that arrived while joining
 	// Dedupe: the hash of the last updated payload, and per friend the
@@ -157,7 +161,7 @@ func (u *Users) onNode(msg any) {
 		u.mu.RLock()
 		var subs []user.Subscriber
 		for key, j := range u.byUser[m.UserID] {
-			if !j.conn.Closed() && !j.joining.Load() {
+			if !j.conn.Closed() && !j.subscribing.Load() {
 				subs = append(subs, user.Subscriber{Node: u.reg.NodeID(), Key: key})
 			}
 		}
@@ -184,6 +188,7 @@ func (u *Users) Join(ctx context.Context, c *phoenix.Conn, _ json.RawMessage) (a
 	key := channelKey(c)
 	j := &joined{conn: c}
 	j.joining.Store(true)
+	j.subscribing.Store(true)
 	u.mu.Lock()
 	u.chans[key] = j
 	if u.byUser[id] == nil {
@@ -193,6 +198,7 @@ func (u *Users) Join(ctx context.Context, c *phoenix.Conn, _ json.RawMessage) (a
 	u.mu.Unlock()
 	sub := user.Subscriber{Node: u.reg.NodeID(), Key: key}
 	v, err := u.reg.Request(ctx, user.Kind, id, user.Subscribe{Sub: sub})
+	j.subscribing.Store(false)
 	reply, ok := v.(user.SubscribeReply)
 	if err != nil || !ok {
 		u.drop(key)

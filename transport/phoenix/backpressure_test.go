@@ -159,3 +159,42 @@ func TestSlowConsumerHardCap(t *testing.T) {
 		t.Fatalf("cap not logged:\n%s", s.logs)
 	}
 }
+
+// TestSlowSteadyReaderKept: a client on a slow link that keeps reading
+// (here about 200 KB/s) is not taken for a stalled one while pushes keep
+// coming with its queue past a soft limit: progress is measured per 16 KiB
+// written, not per 64 KiB batch (which this client takes ~300 ms to read,
+// more than StallTimeout).
+func TestSlowSteadyReaderKept(t *testing.T) {
+	const backlog, live, size = 300, 200, 1024
+	s := startServerSndbuf(t, phoenix.Config{SoftQueueFrames: 32, StallTimeout: 200 * time.Millisecond}, smallSendBuffer)
+	c, conn := s.joinedSlowClient(t)
+	for i := range backlog {
+		if err := conn.PushJSON(fmt.Sprintf("e%d", i), burstPayload(i, size)); err != nil {
+			t.Fatalf("push %d: %v", i, err)
+		}
+	}
+	pushErr := make(chan error, 1)
+	go func() { // live pushes while the backlog drains, each checked against the stall rule
+		for i := backlog; i < backlog+live; i++ {
+			time.Sleep(5 * time.Millisecond)
+			if err := conn.PushJSON(fmt.Sprintf("e%d", i), burstPayload(i, size)); err != nil {
+				pushErr <- fmt.Errorf("push %d: %w", i, err)
+				return
+			}
+		}
+		pushErr <- nil
+	}()
+	for i := range backlog + live {
+		time.Sleep(5 * time.Millisecond) // ~1 KB per 5 ms
+		if f := c.recv(); f.Event != fmt.Sprintf("e%d", i) {
+			t.Fatalf("frame %d is %q", i, f.Event)
+		}
+	}
+	if err := <-pushErr; err != nil {
+		t.Fatal(err)
+	}
+	if st := s.ep.Stats(); st.SlowConsumerDisconnects != 0 {
+		t.Fatalf("a steady reader was disconnected: %+v", st)
+	}
+}

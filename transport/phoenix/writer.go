@@ -240,14 +240,26 @@ func (s *Socket) armWrite() (time.Time, error) {
 	return deadline, s.nc.SetWriteDeadline(deadline)
 }
 
-// write arms the deadline and writes b.
+// writeChunk is the most one network write takes: progress (writeSince,
+// the write deadline) is measured per chunk, so a client that reads slowly
+// but steadily, a few KB/s, is never taken for a stalled one.
+const writeChunk = 16 << 10
+
+// write writes b in chunks, arming the deadline before each.
 func (s *Socket) write(b []byte) error {
-	if _, err := s.armWrite(); err != nil {
-		return err
+	for len(b) > 0 {
+		chunk := b[:min(len(b), writeChunk)]
+		if _, err := s.armWrite(); err != nil {
+			return err
+		}
+		_, err := s.nc.Write(chunk)
+		s.writeSince.Store(0)
+		if err != nil {
+			return err
+		}
+		b = b[len(chunk):]
 	}
-	_, err := s.nc.Write(b)
-	s.writeSince.Store(0)
-	return err
+	return nil
 }
 
 func (s *Socket) writeItems(items []outItem) error {

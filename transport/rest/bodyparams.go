@@ -200,15 +200,14 @@ func (b *bodyInfo) requestObject(c *fiber.Ctx) (body []byte, rewrite bool, err *
 			if _, ok := obj[name]; ok {
 				continue // the body wins
 			}
-			v, _ := json.Marshal(b.convert(name, vals))
+			v := marshalBody(b.convert(name, vals))
 			obj[name] = v
 			added = true
 		}
 		if !added {
 			return nil, false, nil
 		}
-		out, _ := json.Marshal(obj)
-		return out, true, nil
+		return marshalBody(obj), true, nil
 	}
 	return nil, false, nil // huma answers unknown content types
 }
@@ -269,8 +268,18 @@ func (b *bodyInfo) fromForm(form, query url.Values) []byte {
 	for name, vals := range fields {
 		obj[name] = b.convert(name, vals)
 	}
-	out, _ := json.Marshal(obj)
-	return out
+	return marshalBody(obj)
+}
+
+// marshalBody encodes a rewritten body without HTML escaping: json.Marshal
+// would turn each <, > or & of a form value into six bytes, and a body
+// under the edge's size limit could grow past the operation's.
+func marshalBody(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 // convert turns the string values of a form or query field into the JSON

@@ -104,6 +104,18 @@ func TestFormAndQueryParams(t *testing.T) {
 		}
 		jsonEqual(t, r.body, `{"name":"part","ratio":2,"page":0}`)
 	})
+	t.Run("a form under the size limit stays under it as JSON", func(t *testing.T) {
+		big := startServer(t, rest.Options{}) // 1 MiB
+		name := strings.Repeat("<&>", 100_000) // 300 KB; HTML-escaped JSON would be 1.8 MB
+		r := do(t, "POST", big+"/api/v1/test/typed", url.Values{"name": {name}}.Encode(), "Content-Type", formType)
+		if r.status != 200 {
+			t.Fatalf("status %d: %.200s", r.status, r.body)
+		}
+		var got struct{ Name string }
+		if err := json.Unmarshal([]byte(r.body), &got); err != nil || got.Name != name {
+			t.Fatalf("name came back as %d bytes (%v)", len(got.Name), err)
+		}
+	})
 	t.Run("declared query parameters stay in the query; others are ignored", func(t *testing.T) {
 		r := do(t, "POST", base+"/api/v1/test/typed?page=3&cachebust=1", "name=a", "Content-Type", formType)
 		if r.status != 200 {
