@@ -57,8 +57,8 @@ type joined struct {
 	// (the actor restarted) re-subscribes even while the snapshot is
 	// still being pushed.
 	subscribing atomic.Bool
-	mu      sync.Mutex
-	held    []user.Event // deliveries that arrived while joining
+	mu          sync.Mutex
+	held        []user.Event // deliveries that arrived while joining
 	// Dedupe: the hash of the last updated payload, and per friend the
 	// last friend_updated entry and online flag sent (made on first use).
 	lastSelf uint64

@@ -105,7 +105,7 @@ func TestFormAndQueryParams(t *testing.T) {
 		jsonEqual(t, r.body, `{"name":"part","ratio":2,"page":0}`)
 	})
 	t.Run("a form under the size limit stays under it as JSON", func(t *testing.T) {
-		big := startServer(t, rest.Options{}) // 1 MiB
+		big := startServer(t, rest.Options{})  // 1 MiB
 		name := strings.Repeat("<&>", 100_000) // 300 KB; HTML-escaped JSON would be 1.8 MB
 		r := do(t, "POST", big+"/api/v1/test/typed", url.Values{"name": {name}}.Encode(), "Content-Type", formType)
 		if r.status != 200 {
