@@ -32,14 +32,22 @@ func newUser(t *testing.T, db *persistence.DB, name string) string {
 	return id
 }
 
+// newService is the notification service over tg's database with a
+// recorder as its pusher; the write-behind queue closes with the test.
+func newService(t *testing.T, tg persistencetest.Target) (*notifications.Service, *recorder) {
+	t.Helper()
+	q := writebehind.New(tg.DB, writebehind.Options{})
+	t.Cleanup(func() { q.Close(context.Background()) })
+	svc := notifications.New(q, notifications.Limits{})
+	rec := &recorder{}
+	svc.SetPusher(rec)
+	return svc, rec
+}
+
 func TestSystemNotificationsCountRetractAndPush(t *testing.T) {
 	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
 		ctx := context.Background()
-		q := writebehind.New(tg.DB, writebehind.Options{})
-		defer q.Close(ctx)
-		svc := notifications.New(q, notifications.Limits{})
-		rec := &recorder{}
-		svc.SetPusher(rec)
+		svc, rec := newService(t, tg)
 		alice, bob := newUser(t, tg.DB, "alice"), newUser(t, tg.DB, "bob")
 
 		// Chat notifications count messages in one row per chat.
@@ -133,11 +141,7 @@ func TestCatalogTitles(t *testing.T) {
 func TestRetract(t *testing.T) {
 	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
 		ctx := context.Background()
-		q := writebehind.New(tg.DB, writebehind.Options{})
-		defer q.Close(ctx)
-		svc := notifications.New(q, notifications.Limits{})
-		rec := &recorder{}
-		svc.SetPusher(rec)
+		svc, rec := newService(t, tg)
 		alice, bob, carol := newUser(t, tg.DB, "alice"), newUser(t, tg.DB, "bob"), newUser(t, tg.DB, "carol")
 		invite, err := svc.Create(ctx, notifications.PartyInvite("p1", alice, "alice", bob, "bob"))
 		if err != nil {

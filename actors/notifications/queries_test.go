@@ -8,7 +8,6 @@ import (
 	"github.com/gamend-go/gamend/actors/notifications"
 	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/persistencetest"
-	"github.com/gamend-go/gamend/persistence/writebehind"
 )
 
 // TestDeleteCapsIDs: Delete considers only the first MaxDeleteIDs ids, so a
@@ -17,9 +16,7 @@ import (
 func TestDeleteCapsIDs(t *testing.T) {
 	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
 		ctx := context.Background()
-		q := writebehind.New(tg.DB, writebehind.Options{})
-		defer q.Close(ctx)
-		svc := notifications.New(q, notifications.Limits{})
+		svc, _ := newService(t, tg)
 		alice, bob := newUser(t, tg.DB, "alice"), newUser(t, tg.DB, "bob")
 		var ids []string
 		for i := range 3 {
