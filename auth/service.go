@@ -90,11 +90,21 @@ func (s *Service) Passwords() *Passwords { return s.pw }
 // Options returns the account rules.
 func (s *Service) Options() Options { return s.opts }
 
-// Authenticate checks an access token (bearer header or socket token) and
-// returns its user: ErrTokenInvalid for a bad/expired/refresh token,
-// ErrTokenRevoked for a vanished user or a stale token version.
+// Authenticate checks an access token (a bearer header) and returns its
+// user: ErrTokenInvalid for a bad/expired/refresh token, ErrTokenRevoked
+// for a vanished user or a stale token version.
 func (s *Service) Authenticate(ctx context.Context, token string) (*users.Row, error) {
 	c, err := s.tokens.Parse(token, TypeAccess)
+	if err != nil {
+		return nil, err
+	}
+	return s.userForClaims(ctx, c)
+}
+
+// AuthenticateOnce is Authenticate for a token presented once, at a
+// socket connect: the same verdict, without remembering the token.
+func (s *Service) AuthenticateOnce(ctx context.Context, token string) (*users.Row, error) {
+	c, err := s.tokens.ParseOnce(token, TypeAccess)
 	if err != nil {
 		return nil, err
 	}

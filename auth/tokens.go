@@ -56,12 +56,13 @@ type Tokens struct {
 	// start with it take the fast verification path.
 	header string
 	macs   sync.Pool
+	memo   *memo
 }
 
 // NewTokens returns a signer/verifier for secret (GUARDIAN_SECRET_KEY, or
 // SECRET_KEY_BASE).
 func NewTokens(secret []byte) *Tokens {
-	t := &Tokens{secret: secret, now: time.Now}
+	t := &Tokens{secret: secret, now: time.Now, memo: newMemo()}
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS512.Alg()}),
 		jwt.WithAudience(Audience),
@@ -125,9 +126,29 @@ func (t *Tokens) Pair(userID string, tv int) (TokenPair, error) {
 
 // Parse verifies signature, algorithm (HS512 only), audience, exp and nbf,
 // and that the typ claim equals typ; it does not look the user up. Every
-// failure wraps ErrTokenInvalid.
+// failure wraps ErrTokenInvalid. The claims returned must not be modified:
+// a token that verified is remembered (see memo), and the next Parse of
+// the same token returns the same claims.
 func (t *Tokens) Parse(token, typ string) (*Claims, error) {
-	c, err := t.verify(token)
+	return t.parse(token, typ, true)
+}
+
+// ParseOnce is Parse for a token presented once (a socket connect): it
+// uses a remembered verification but does not remember a new one, so ten
+// thousand connecting clients do not churn the memo of REST clients.
+func (t *Tokens) ParseOnce(token, typ string) (*Claims, error) {
+	return t.parse(token, typ, false)
+}
+
+func (t *Tokens) parse(token, typ string, remember bool) (*Claims, error) {
+	now := t.now()
+	c := t.memo.get(token, now)
+	var err error
+	if c == nil {
+		if c, err = t.verify(token); err == nil && remember {
+			t.memo.put(token, c, now)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrTokenInvalid, err)
 	}
@@ -148,9 +169,8 @@ func (t *Tokens) Parse(token, typ string) (*Claims, error) {
 // fast path: one HMAC over the signed part, the claims decoded once, the
 // library's own claims validator. Anything else goes through the full
 // golang-jwt parser, which rejects every other algorithm. Both paths accept
-// exactly the same tokens (FuzzParseToken checks it). Nothing is
-// remembered between calls: one HMAC-SHA512 per request is cheap, and a
-// memo of verified tokens would cost about 1 KB per connected client.
+// exactly the same tokens (FuzzParseToken checks it). Parse remembers what
+// verify accepted; verify itself remembers nothing.
 func (t *Tokens) verify(token string) (*Claims, error) {
 	if len(token) > len(t.header) && token[len(t.header)] == '.' && token[:len(t.header)] == t.header {
 		return t.verifyFast(token)

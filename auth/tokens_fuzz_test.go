@@ -56,6 +56,11 @@ func FuzzParseToken(f *testing.F) {
 			}
 		}
 		c, err := tk.Parse(token, TypeAccess)
+		// A second Parse (from the memo when the first accepted) must
+		// give the same verdict and claims.
+		if c2, err2 := tk.Parse(token, TypeAccess); (err2 == nil) != (err == nil) || c2 != c && c2 != nil && c != nil {
+			t.Fatalf("second parse: %v (first: %v)", err2, err)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrTokenInvalid) {
 				t.Fatalf("error %v does not wrap ErrTokenInvalid", err)

@@ -209,11 +209,18 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (sender_id, recipient_id, title) DO UPDATE SET content = excluded.content, metadata = excluded.metadata,
 				read = excluded.read, updated_at = excluded.updated_at
-			RETURNING id, inserted_at`,
-			id, c.SenderID, c.RecipientID, c.Title, c.Content, meta, false, now, now).Scan(&n.ID, &n.InsertedAt)
-		if err != nil || n.ID != id {
-			return err // an upsert of an existing row never changes the count
+			RETURNING id`,
+			id, c.SenderID, c.RecipientID, c.Title, c.Content, meta, false, now, now).Scan(&n.ID)
+		if err != nil {
+			return err
 		}
+		if n.ID != id {
+			// An existing row was updated: it keeps its inserted_at (read
+			// only here, as parsing a stored time is not free), and an
+			// upsert never changes the count.
+			return tx.QueryRow(ctx, `SELECT inserted_at FROM notifications WHERE id = ?`, n.ID).Scan(&n.InsertedAt)
+		}
+		n.InsertedAt = now
 		// A new row: the recipient may hold at most MaxPerUser. Failing
 		// the op rolls this insert back.
 		var count int

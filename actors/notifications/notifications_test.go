@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gamend-go/gamend/actors/notifications"
 	"github.com/gamend-go/gamend/persistence"
@@ -186,6 +187,44 @@ func TestRetract(t *testing.T) {
 		defer rec.mu.Unlock()
 		if len(rec.got) != pushed {
 			t.Fatalf("retraction pushed %d notifications", len(rec.got)-pushed)
+		}
+	})
+}
+
+// An upsert on (sender, recipient, title) updates the existing row: same
+// id and inserted_at, new content; the per-recipient cap refuses only new
+// rows, never an update of an existing one.
+func TestUpsertKeepsRowAndCap(t *testing.T) {
+	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
+		ctx := context.Background()
+		q := writebehind.New(tg.DB, writebehind.Options{})
+		t.Cleanup(func() { q.Close(context.Background()) })
+		svc := notifications.New(q, notifications.Limits{MaxPerUser: 2})
+		alice, bob := newUser(t, tg.DB, "alice"), newUser(t, tg.DB, "bob")
+		first, err := svc.Create(ctx, notifications.Create{SenderID: alice, RecipientID: bob, Title: "hi", Content: "one"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := svc.Get(ctx, bob, first.ID)
+		if err != nil || !stored.InsertedAt.Equal(first.InsertedAt) {
+			t.Fatalf("created inserted_at %v, stored %v (%v)", first.InsertedAt, stored.InsertedAt, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		again, err := svc.Create(ctx, notifications.Create{SenderID: alice, RecipientID: bob, Title: "hi", Content: "two"})
+		if err != nil || again.ID != first.ID || !again.InsertedAt.Equal(first.InsertedAt) || again.Content != "two" {
+			t.Fatalf("upsert: %+v (first %+v) %v", again, first, err)
+		}
+		if _, err := svc.Create(ctx, notifications.Create{SenderID: alice, RecipientID: bob, Title: "second"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Create(ctx, notifications.Create{SenderID: alice, RecipientID: bob, Title: "third"}); err != notifications.ErrTooMany {
+			t.Fatalf("third notification over a cap of 2: %v", err)
+		}
+		if _, err := svc.Create(ctx, notifications.Create{SenderID: alice, RecipientID: bob, Title: "hi", Content: "three"}); err != nil {
+			t.Fatalf("update at the cap: %v", err)
+		}
+		if _, total, _ := svc.List(ctx, bob, 10, 0); total != 2 {
+			t.Fatalf("%d rows, want 2", total)
 		}
 	})
 }

@@ -52,7 +52,7 @@ func mountRealtime(a *app) {
 		PushBudget:        pushBudget(a),
 		Logger:            a.log.With("component", "socket"),
 	}, phoenix.AuthenticatorFunc(func(ctx context.Context, token string) (string, error) {
-		u, err := a.auth.Authenticate(ctx, token)
+		u, err := a.auth.AuthenticateOnce(ctx, token)
 		if err != nil {
 			return "", err
 		}

@@ -19,5 +19,5 @@ type Notification struct {
 // NewNotification renders a notification.
 func NewNotification(n notifications.Notification) Notification {
 	return Notification{ID: n.ID, SenderID: n.SenderID, SenderName: n.SenderName, RecipientID: n.RecipientID,
-		Title: n.Title, Content: n.Content, Metadata: Map(n.Metadata), InsertedAt: n.InsertedAt.UTC().Format(TimeLayout)}
+		Title: n.Title, Content: n.Content, Metadata: Map(n.Metadata), InsertedAt: Time(n.InsertedAt)}
 }

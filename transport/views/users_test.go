@@ -134,10 +134,20 @@ func TestTime(t *testing.T) {
 		{time.Date(2026, 1, 15, 10, 30, 0, 999999999, time.UTC), "2026-01-15T10:30:00Z"}, // truncated, not rounded
 		{time.Date(2026, 1, 1, 0, 30, 0, 0, time.FixedZone("X", 3600)), "2025-12-31T23:30:00Z"},
 		{time.Unix(0, 0), views.Epoch},
+		{time.Date(9, 2, 3, 4, 5, 6, 0, time.UTC), "0009-02-03T04:05:06Z"},
+		{time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), "9999-12-31T23:59:59Z"},
+		{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "10000-01-01T00:00:00Z"},
 	}
 	for _, tt := range tests {
 		if got := views.Time(tt.in); got != tt.want {
 			t.Errorf("Time(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	// The hand-written digits match the layout everywhere in range.
+	for sec := int64(-62135596800); sec < 253402300800; sec += 86400*97 + 3671 {
+		tm := time.Unix(sec, 0)
+		if got, want := views.Time(tm), tm.UTC().Format(views.TimeLayout); got != want {
+			t.Fatalf("Time(%d) = %s, want %s", sec, got, want)
 		}
 	}
 	if views.TimeOr(nil, "fallback") != "fallback" || views.TimePtr(nil) != nil {
