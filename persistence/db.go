@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Querier is the read/write surface shared by *DB and *Tx, so store
@@ -28,6 +29,7 @@ type DB struct {
 	readStmt *stmtCache
 	txStmt   *stmtCache
 	onClose  []func() error
+	detachTx bool
 }
 
 // New wraps the given pools. read and write may be the same *sql.DB.
@@ -45,6 +47,16 @@ func (db *DB) CacheStatements(max int) {
 	db.readStmt = newStmtCache(db.read, max)
 	db.txStmt = newStmtCache(db.write, max)
 }
+
+// DetachTxStatements makes the statements of write transactions run
+// without their context's cancellation (SQLite). The modernc driver starts
+// a goroutine per statement to watch a cancellable context, which in a
+// group commit of hundreds of ops is most of the scheduling work of the
+// one writer. What is given up is interrupting a statement already running
+// on the local file when its context ends: a statement issued after the
+// context ended still fails at once, and the write-behind queue still fails
+// an op that overran its deadline and rolls its writes back.
+func (db *DB) DetachTxStatements() { db.detachTx = true }
 
 // OnClose registers a function to run when the DB is closed.
 func (db *DB) OnClose(fn func() error) { db.onClose = append(db.onClose, fn) }
@@ -141,6 +153,34 @@ type Tx struct {
 	tx *sql.Tx
 	db *DB
 	sp int
+	// stmts holds the transaction's handles of cached statements: a group
+	// commit runs the same few statements for every op of its batch.
+	mu    sync.Mutex
+	stmts map[*sql.Stmt]*sql.Stmt
+}
+
+// stmtCtx is the context a statement of the transaction runs with (see
+// DetachTxStatements).
+func (t *Tx) stmtCtx(ctx context.Context) context.Context {
+	if !t.db.detachTx || ctx.Err() != nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// stmt returns the transaction's handle of the cached statement st.
+func (t *Tx) stmt(ctx context.Context, st *sql.Stmt) *sql.Stmt {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ts := t.stmts[st]; ts != nil {
+		return ts
+	}
+	ts := t.tx.StmtContext(ctx, st)
+	if t.stmts == nil {
+		t.stmts = make(map[*sql.Stmt]*sql.Stmt, 4)
+	}
+	t.stmts[st] = ts
+	return ts
 }
 
 // Dialect returns the SQL dialect of the transaction's database.
@@ -148,9 +188,10 @@ func (t *Tx) Dialect() Dialect { return t.db.dialect }
 
 // Exec runs a statement inside the transaction.
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = t.stmtCtx(ctx)
 	q = t.db.rb.rebind(q)
 	if st := t.db.txStmt.lookup(q); st != nil {
-		res, err := t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		res, err := t.stmt(ctx, st).ExecContext(ctx, args...)
 		return res, t.db.classify(err)
 	}
 	t.db.txStmt.prepareLater(q)
@@ -161,15 +202,17 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 // Query runs a query inside the transaction (it sees the transaction's own
 // uncommitted writes).
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = t.stmtCtx(ctx)
 	rows, err := t.tx.QueryContext(ctx, t.db.rb.rebind(q), args...)
 	return rows, t.db.classify(err)
 }
 
 // QueryRow runs a single-row query inside the transaction.
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = t.stmtCtx(ctx)
 	q = t.db.rb.rebind(q)
 	if st := t.db.txStmt.lookup(q); st != nil {
-		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		return t.stmt(ctx, st).QueryRowContext(ctx, args...)
 	}
 	t.db.txStmt.prepareLater(q)
 	return t.tx.QueryRowContext(ctx, q, args...)
@@ -178,6 +221,7 @@ func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // Savepoint runs fn inside a savepoint: if fn fails, only its own writes are
 // rolled back and the transaction stays usable.
 func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	ctx = t.stmtCtx(ctx)
 	t.sp++
 	name := fmt.Sprintf("sp%d", t.sp)
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {

@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -204,32 +205,30 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 		if err != nil {
 			return err
 		}
+		// One statement inserts the row if the recipient holds fewer than
+		// MaxPerUser, or updates the existing row of this (sender,
+		// recipient, title); it returns nothing only for a new row over
+		// the cap, or an update while the recipient is at the cap.
 		id := persistence.NewID()
-		err = tx.QueryRow(ctx, `INSERT INTO notifications (id, sender_id, recipient_id, title, content, metadata, read, inserted_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (sender_id, recipient_id, title) DO UPDATE SET content = excluded.content, metadata = excluded.metadata,
-				read = excluded.read, updated_at = excluded.updated_at
-			RETURNING id`,
-			id, c.SenderID, c.RecipientID, c.Title, c.Content, meta, false, now, now).Scan(&n.ID)
+		err = tx.QueryRow(ctx, upsertCapped(tx.Dialect().Name()),
+			id, c.SenderID, c.RecipientID, c.Title, c.Content, meta, now, now, c.RecipientID, s.limits.MaxPerUser).Scan(&n.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.QueryRow(ctx, `UPDATE notifications SET content = ?, metadata = ?, read = ?, updated_at = ?
+				WHERE sender_id = ? AND recipient_id = ? AND title = ? RETURNING id`,
+				c.Content, meta, false, now, c.SenderID, c.RecipientID, c.Title).Scan(&n.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrTooMany
+			}
+		}
 		if err != nil {
 			return err
 		}
 		if n.ID != id {
 			// An existing row was updated: it keeps its inserted_at (read
-			// only here, as parsing a stored time is not free), and an
-			// upsert never changes the count.
+			// only here, as parsing a stored time is not free).
 			return tx.QueryRow(ctx, `SELECT inserted_at FROM notifications WHERE id = ?`, n.ID).Scan(&n.InsertedAt)
 		}
 		n.InsertedAt = now
-		// A new row: the recipient may hold at most MaxPerUser. Failing
-		// the op rolls this insert back.
-		var count int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE recipient_id = ?`, c.RecipientID).Scan(&count); err != nil {
-			return err
-		}
-		if count > s.limits.MaxPerUser {
-			return ErrTooMany
-		}
 		return nil
 	})
 	if s.db.Dialect().ForeignKeyViolation(err) {
@@ -245,6 +244,30 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 	}
 	return n, nil
 }
+
+// upsertCapped is the insert-or-update of a notification, inserting only
+// while the recipient holds fewer than the cap (the last parameter).
+// PostgreSQL needs the column types of a SELECT's parameters spelled out.
+func upsertCapped(dialect string) string {
+	if dialect == "postgres" {
+		return upsertCappedPostgres
+	}
+	return upsertCappedSQLite
+}
+
+const upsertCappedSQLite = `INSERT INTO notifications (id, sender_id, recipient_id, title, content, metadata, read, inserted_at, updated_at)
+	SELECT ?, ?, ?, ?, ?, ?, 0, ?, ?
+	WHERE (SELECT count(*) FROM notifications WHERE recipient_id = ?) < ?
+	ON CONFLICT (sender_id, recipient_id, title) DO UPDATE SET content = excluded.content, metadata = excluded.metadata,
+		read = excluded.read, updated_at = excluded.updated_at
+	RETURNING id`
+
+const upsertCappedPostgres = `INSERT INTO notifications (id, sender_id, recipient_id, title, content, metadata, read, inserted_at, updated_at)
+	SELECT ?::uuid, ?::uuid, ?::uuid, ?::text, ?::text, ?::jsonb, false, ?::timestamptz, ?::timestamptz
+	WHERE (SELECT count(*) FROM notifications WHERE recipient_id = ?::uuid) < ?::bigint
+	ON CONFLICT (sender_id, recipient_id, title) DO UPDATE SET content = excluded.content, metadata = excluded.metadata,
+		read = excluded.read, updated_at = excluded.updated_at
+	RETURNING id`
 
 // SetNameLookup makes sender names come from fn (a cached user lookup)
 // instead of a query per notification.

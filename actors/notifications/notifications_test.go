@@ -23,7 +23,7 @@ func (r *recorder) NotificationCreated(n notifications.Notification) {
 	r.mu.Unlock()
 }
 
-func newUser(t *testing.T, db *persistence.DB, name string) string {
+func newUser(t testing.TB, db *persistence.DB, name string) string {
 	t.Helper()
 	id, now := persistence.NewID(), persistence.Now()
 	if _, err := db.Exec(context.Background(), `INSERT INTO users (id, username, display_name, inserted_at, updated_at) VALUES (?, ?, ?, ?, ?)`,

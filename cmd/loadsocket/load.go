@@ -205,8 +205,8 @@ func readLoop(s *sock, rep *report) {
 		// Pushes are the bulk of the traffic: recognise them without a full
 		// JSON decode (the load client shares the machine with the server).
 		if bytes.Contains(data, []byte(`"notification_created"`)) {
-			if d, ok := pushLatency(data, time.Now()); ok {
-				rep.add(&rep.push, d)
+			if d, sent, ok := pushLatency(data, time.Now()); ok {
+				rep.addPush(sent, d)
 			}
 			continue
 		}

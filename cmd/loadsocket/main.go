@@ -69,6 +69,7 @@ func run(args []string) int {
 	fs.IntVar(&o.NotifyUsers, "notify-users", 0, "send -notify-rate notifications to the first N sockets only (default all)")
 	fs.StringVar(&o.AdminToken, "admin-token", "", "an administrator's access token, for -notify-rate")
 	cpuProfile := fs.String("cpuprofile", "", "write the load client's own CPU profile to this file")
+	timeline := fs.String("timeline", "", "write push latency per 250 ms of send time (count, p50, p99, max) to this file")
 	saveTokens := fs.String("save-tokens", "", "write the tokens obtained (one per line) to this file and exit (use with -device-login)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -111,7 +112,19 @@ func run(args []string) int {
 		defer pprof.StopCPUProfile()
 	}
 	rep := load(ctx, o, creds, os.Stderr)
-	rep.print(os.Stdout)
+	if *timeline != "" {
+		f, err := os.Create(*timeline)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadsocket:", err)
+			return 1
+		}
+		rep.printTimeline(f, 250*time.Millisecond)
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "loadsocket:", err)
+			return 1
+		}
+	}
+	rep.print(os.Stdout) // sorts the samples: after the timeline
 	if rep.Joined.Load() < int64(o.N) {
 		return 1
 	}

@@ -159,14 +159,28 @@ func TestPushLatency(t *testing.T) {
 	frame := func(at time.Time) []byte {
 		return fmt.Appendf(nil, `[null,null,"user:x","notification_created",{"title":"loadsocket","content":"%d"}]`, at.UnixNano())
 	}
-	if d, ok := pushLatency(frame(start.Add(time.Second)), start.Add(1500*time.Millisecond)); !ok || d != 500*time.Millisecond {
+	if d, sent, ok := pushLatency(frame(start.Add(time.Second)), start.Add(1500*time.Millisecond)); !ok || d != 500*time.Millisecond || sent != start.Add(time.Second).UnixNano() {
 		t.Fatalf("this run's push: %v %v, want 500ms", d, ok)
 	}
-	if _, ok := pushLatency(frame(start.Add(-time.Hour)), start.Add(time.Second)); ok {
+	if _, _, ok := pushLatency(frame(start.Add(-time.Hour)), start.Add(time.Second)); ok {
 		t.Fatal("an earlier run's notification counted as a sample")
 	}
 	other := []byte(`[null,null,"user:x","notification_created",{"title":"hello","content":"1"}]`)
-	if _, ok := pushLatency(other, start); ok {
+	if _, _, ok := pushLatency(other, start); ok {
 		t.Fatal("a notification not sent by loadsocket counted as a sample")
+	}
+}
+
+func TestTimeline(t *testing.T) {
+	r := newReport(1)
+	base := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC).UnixNano()
+	for i, d := range []time.Duration{1, 2, 3, 40} {
+		r.addPush(base+int64(i)*int64(100*time.Millisecond), d*time.Millisecond)
+	}
+	var b strings.Builder
+	r.printTimeline(&b, 250*time.Millisecond)
+	want := "window_start count p50_ms p99_ms max_ms\n10:00:00.000 3 2.0 3.0 3.0\n10:00:00.250 1 40.0 40.0 40.0\n"
+	if b.String() != want {
+		t.Fatalf("timeline:\n%s\nwant:\n%s", b.String(), want)
 	}
 }

@@ -128,23 +128,23 @@ func init() { notifyStart.Store(math.MaxInt64) }
 // pushLatency finds the stamped send time in a raw notification_created
 // frame sent by this run: the content of a loadsocket notification is only
 // digits.
-func pushLatency(frame []byte, now time.Time) (time.Duration, bool) {
+func pushLatency(frame []byte, now time.Time) (time.Duration, int64, bool) {
 	if !bytes.Contains(frame, []byte(`"title":"loadsocket"`)) {
-		return 0, false
+		return 0, 0, false
 	}
 	const key = `"content":"`
 	i := bytes.Index(frame, []byte(key))
 	if i < 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	rest := frame[i+len(key):]
 	j := bytes.IndexByte(rest, '"')
 	if j < 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	ns, err := strconv.ParseInt(string(rest[:j]), 10, 64)
 	if err != nil || ns < notifyStart.Load() {
-		return 0, false
+		return 0, 0, false
 	}
-	return now.Sub(time.Unix(0, ns)), true
+	return now.Sub(time.Unix(0, ns)), ns, true
 }

@@ -20,6 +20,7 @@ type report struct {
 
 	mu                                       sync.Mutex
 	dial, join, heartbeat, probe, push, rest []time.Duration
+	pushSent                                 []int64 // send stamp (UnixNano) of each push sample, in step with push
 	failures                                 map[string]int
 }
 
@@ -32,6 +33,45 @@ func (r *report) add(set *[]time.Duration, d time.Duration) {
 	*set = append(*set, d)
 	r.mu.Unlock()
 }
+
+// addPush records a push latency with the send time it was measured from.
+func (r *report) addPush(sent int64, d time.Duration) {
+	r.mu.Lock()
+	r.push = append(r.push, d)
+	r.pushSent = append(r.pushSent, sent)
+	r.mu.Unlock()
+}
+
+// printTimeline writes push latency by window of send time: where in the
+// run the slow pushes cluster (to set beside the server's GC and commit
+// logs). Call it before print, which sorts the samples.
+func (r *report) printTimeline(w io.Writer, window time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.pushSent) == 0 {
+		return
+	}
+	start := slices.Min(r.pushSent)
+	buckets := map[int64][]time.Duration{}
+	for i, sent := range r.pushSent {
+		k := (sent - start) / int64(window)
+		buckets[k] = append(buckets[k], r.push[i])
+	}
+	keys := make([]int64, 0, len(buckets))
+	for k := range buckets {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	fmt.Fprintln(w, "window_start count p50_ms p99_ms max_ms")
+	for _, k := range keys {
+		b := buckets[k]
+		slices.Sort(b)
+		at := time.Unix(0, start+k*int64(window)).UTC().Format("15:04:05.000")
+		fmt.Fprintf(w, "%s %d %.1f %.1f %.1f\n", at, len(b), ms(pct(b, 50)), ms(pct(b, 99)), ms(b[len(b)-1]))
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func (r *report) fail(reason string) {
 	r.mu.Lock()

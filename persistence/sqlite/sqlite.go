@@ -76,6 +76,11 @@ func Open(ctx context.Context, path string, opts Options) (*persistence.DB, erro
 	common.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeoutMS))
 	common.Add("_pragma", "foreign_keys(1)")
 	common.Add("_pragma", fmt.Sprintf("cache_size(-%d)", opts.CacheSizeKB))
+	// Statement journals (every upsert in a multi-statement transaction
+	// keeps one, for its own rollback) and sort scratch stay in memory:
+	// in temp files they cost write syscalls on every statement, and crash
+	// recovery never reads them.
+	common.Add("_pragma", "temp_store(2)")
 	common.Add("_time_format", "sqlite")
 
 	w := cloneValues(common)
@@ -115,6 +120,7 @@ func Open(ctx context.Context, path string, opts Options) (*persistence.DB, erro
 
 	db := persistence.New(Dialect{}, read, write)
 	db.CacheStatements(512)
+	db.DetachTxStatements()
 	if err := startCheckpointer(ctx, db, path, common, opts.WALAutoCkpt, opts.BusyTimeoutMS); err != nil {
 		db.Close()
 		return nil, err

@@ -2,6 +2,9 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gamend-go/gamend/config"
+	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/sqlite"
 )
 
@@ -53,6 +57,53 @@ func TestZeroOptionsOpenWithFullSync(t *testing.T) {
 	}
 	if sync != 2 || busy != sqlite.DefaultBusyTimeoutMS { // 2 = FULL
 		t.Fatalf("writer synchronous=%d busy_timeout=%d, want 2 (FULL) and %d", sync, busy, sqlite.DefaultBusyTimeoutMS)
+	}
+	for name, pool := range map[string]*sql.DB{"writer": db.WritePool(), "reader": db.ReadPool()} {
+		var temp int
+		if err := pool.QueryRow("PRAGMA temp_store").Scan(&temp); err != nil || temp != 2 {
+			t.Fatalf("%s temp_store=%d (%v), want 2 (MEMORY)", name, temp, err)
+		}
+	}
+}
+
+// Statements of a write transaction run detached from their context's
+// cancellation, but one issued after the context ended still fails, and a
+// live context's statements work (the write-behind queue relies on both).
+func TestTxStatementsAndContexts(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = db.WriteTx(ctx, func(tx *persistence.Tx) error {
+		if _, err := tx.Exec(ctx, `CREATE TABLE t (v INTEGER)`); err != nil {
+			return err
+		}
+		for i := range 3 { // the cached-statement path from the second use on
+			var v int
+			if err := tx.QueryRow(ctx, `INSERT INTO t (v) VALUES (?) RETURNING v`, i).Scan(&v); err != nil || v != i {
+				return fmt.Errorf("insert %d: %v %v", i, v, err)
+			}
+		}
+		done, stop := context.WithCancel(ctx)
+		stop()
+		var n int
+		if err := tx.QueryRow(done, `SELECT count(*) FROM t`).Scan(&n); !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("query on an ended context: %v, want context.Canceled", err)
+		}
+		if _, err := tx.Exec(done, `INSERT INTO t (v) VALUES (9)`); !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("exec on an ended context: %v, want context.Canceled", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.WritePool().QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("%d rows (%v), want 3", n, err)
 	}
 }
 
