@@ -106,7 +106,12 @@ func (h *host) Receive(ac *actor.Context) {
 	}
 	switch m := ac.Message().(type) {
 	case *call:
-		h.onCall(m)
+		if !h.onCall(m) {
+			// The actor context keeps its last message until the next
+			// one arrives: drop what this call carried (a notification,
+			// a reply closure), so an idle actor does not hold it.
+			m.msg, m.reply = nil, nil
+		}
 	case *committed:
 		h.inflight--
 		h.run(&call{reply: m.reply}, func() (any, error) { return m.then(m.err) }, m.reply)
@@ -160,23 +165,27 @@ func (h *host) ensureActive() error {
 	return h.activateErr
 }
 
-func (h *host) onCall(c *call) {
+// onCall handles c, reporting whether it handed c on to another
+// activation (which then owns it).
+func (h *host) onCall(c *call) (handedOn bool) {
 	if !c.timer {
 		h.entry.touch()
 	}
 	if h.retired {
 		if !c.timer {
 			_, _ = h.reg.route(c) // to the next activation
+			return true
 		}
-		return
+		return false
 	}
 	if err := h.ensureActive(); err != nil {
 		if c.reply != nil {
 			c.reply(nil, err)
 		}
-		return
+		return false
 	}
 	h.run(c, func() (any, error) { return h.ent.Handle(&h.ctx, c.msg) }, c.reply)
+	return false
 }
 
 // run calls fn as the handling of c and answers reply unless the entity
