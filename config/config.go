@@ -113,5 +113,5 @@ type Ops struct {
 	SentryDSN             string `env:"SENTRY_DSN" secret:"true" doc:"Sentry DSN for error reporting; empty = off."`
 	PprofAddr             string `env:"DEBUG_PPROF_ADDR" doc:"host:port of a Go pprof profiling listener (keep it on loopback); empty = off."`
 	IdleMemoryTrim        bool   `env:"IDLE_MEMORY_TRIM" envDefault:"true" doc:"Return freed heap memory to the OS once the server has been quiet for a while after a busy period."`
-	GCPercent             int    `env:"GC_PERCENT" envDefault:"200" doc:"Go garbage collector target as GOGC (a GOGC variable wins; 0 = Go's 100): 200 collects half as often, for a heap of up to 3× the live data under load."`
+	GCPercent             int    `env:"GC_PERCENT" envDefault:"100" doc:"Go garbage collector target as GOGC (a GOGC variable wins): 200 collects half as often under load, for a heap of up to 3× the live data instead of 2×."`
 }
