@@ -5,7 +5,8 @@
 #   rss   server RSS per idle socket joined to user:{id}, 10,000 sockets
 #   join  10,000 sockets authenticated, connected and joined (wall time)
 #   push  5,000 notifications/s created over REST for 30 s, each pushed
-#         live to its recipient's socket: REST→socket latency p50/p99
+#         live to its recipient's socket: REST→socket latency p50/p99, and
+#         a timeline of it per 250 ms in $BENCH_DIR/timeline-N.txt
 #
 #   cmd/loadsocket/bench.sh [rss|join|push|all] [runs]
 #
@@ -81,10 +82,16 @@ run_join() {
   "$dir/loadsocket" -url "$ws" -tokens "$dir/sockets.txt" -n $n -c 128 -duration 1s -probe-rate 0 2>/dev/null | grep '^sockets:' || true
 }
 
+pushes=0
 run_push() {
   start
+  pushes=$((pushes + 1))
+  local tl="$dir/timeline-$pushes.txt"
   "$dir/loadsocket" -url "$ws" -tokens "$dir/sockets.txt" -n $n -c 128 -duration 30s -probe-rate 0 \
-    -notify-rate 5000 -notify-workers 256 -admin-token "$(cat "$dir/admin.txt")" 2>/dev/null | grep -E '^(sockets|rest|push|notify)' || true
+    -notify-rate 5000 -notify-workers 256 -admin-token "$(cat "$dir/admin.txt")" -timeline "$tl" 2>/dev/null | grep -E '^(sockets|rest|push|notify)' || true
+  # Where the slow pushes are: 250 ms windows of send time whose p99 is
+  # over the 50 ms target (the file has every window).
+  [ -f "$tl" ] && awk 'NR > 1 { n++; if ($4 > 50) bad++ } END { printf "windows:   %d of %d (250 ms each) with push p99 > 50 ms; see %s\n", bad, n, FILENAME }' "$tl"
 }
 
 trap stop EXIT
