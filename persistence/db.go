@@ -50,9 +50,9 @@ func (db *DB) CacheStatements(max int) {
 
 // DetachTxStatements makes the statements of write transactions run
 // without their context's cancellation (SQLite). The modernc driver starts
-// a goroutine per statement to watch a cancellable context, which in a
-// group commit of hundreds of ops is most of the scheduling work of the
-// one writer. What is given up is interrupting a statement already running
+// a goroutine per statement to watch a cancellable context: in a group
+// commit of hundreds of ops, hundreds of goroutines started and woken by
+// the one writer. What is given up is interrupting a statement already running
 // on the local file when its context ends: a statement issued after the
 // context ended still fails at once, and the write-behind queue still fails
 // an op that overran its deadline and rolls its writes back.
