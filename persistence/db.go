@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Querier is the read/write surface shared by *DB and *Tx, so store
@@ -28,6 +29,7 @@ type DB struct {
 	write    *sql.DB
 	readStmt *stmtCache
 	txStmt   *stmtCache
+	direct   *directStmts
 	onClose  []func() error
 	detachTx bool
 }
@@ -57,6 +59,11 @@ func (db *DB) CacheStatements(max int) {
 // context ended still fails at once, and the write-behind queue still fails
 // an op that overran its deadline and rolls its writes back.
 func (db *DB) DetachTxStatements() { db.detachTx = true }
+
+// DirectTxStatements makes the statements of write transactions run
+// directly on the driver connection, with up to max prepared statements
+// cached on it (SQLite: see direct.go). Exec and QueryRowFast use it.
+func (db *DB) DirectTxStatements(max int) { db.direct = &directStmts{max: max} }
 
 // OnClose registers a function to run when the DB is closed.
 func (db *DB) OnClose(fn func() error) { db.onClose = append(db.onClose, fn) }
@@ -114,11 +121,25 @@ func (db *DB) WriteTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // Begin starts a write transaction.
 func (db *DB) Begin(ctx context.Context) (*Tx, error) {
-	stx, err := db.write.BeginTx(ctx, nil)
+	if db.direct == nil {
+		stx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, db.classify(err)
+		}
+		return &Tx{tx: stx, db: db}, nil
+	}
+	// The transaction runs on a connection held by hand, so that its
+	// statements can also reach the driver connection (Conn.Raw).
+	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return nil, db.classify(err)
 	}
-	return &Tx{tx: stx, db: db}, nil
+	stx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, db.classify(err)
+	}
+	return &Tx{tx: stx, conn: conn, db: db}, nil
 }
 
 // Close closes both pools and runs OnClose hooks.
@@ -127,11 +148,21 @@ func (db *DB) Close() error {
 	for _, fn := range db.onClose {
 		errs = append(errs, fn())
 	}
+	if db.direct != nil {
+		// Finalized on their connection, before it closes.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if conn, err := db.write.Conn(ctx); err == nil {
+			_ = conn.Raw(func(any) error { db.direct.close(); return nil })
+			conn.Close()
+		}
+		cancel()
+	}
 	if db.write != db.read {
 		errs = append(errs, db.write.Close())
 	}
 	db.readStmt.close()
 	db.txStmt.close()
+
 	errs = append(errs, db.read.Close())
 	return errors.Join(errs...)
 }
@@ -151,8 +182,11 @@ func (db *DB) classify(err error) error {
 // their errors classified (unique violations become *UniqueError).
 type Tx struct {
 	tx *sql.Tx
-	db *DB
-	sp int
+	// conn is the connection the transaction runs on when statements may
+	// run directly on the driver (DirectTxStatements); nil otherwise.
+	conn *sql.Conn
+	db   *DB
+	sp   int
 	// stmts holds the transaction's handles of cached statements: a group
 	// commit runs the same few statements for every op of its batch.
 	mu    sync.Mutex
@@ -190,6 +224,10 @@ func (t *Tx) Dialect() Dialect { return t.db.dialect }
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	ctx = t.stmtCtx(ctx)
 	q = t.db.rb.rebind(q)
+	if t.conn != nil && ctx.Err() == nil {
+		res, err := t.directExec(ctx, q, args)
+		return res, t.db.classify(err)
+	}
 	if st := t.db.txStmt.lookup(q); st != nil {
 		res, err := t.stmt(ctx, st).ExecContext(ctx, args...)
 		return res, t.db.classify(err)
@@ -241,7 +279,23 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 }
 
 // Commit commits the transaction.
-func (t *Tx) Commit() error { return t.db.classify(t.tx.Commit()) }
+func (t *Tx) Commit() error {
+	err := t.tx.Commit()
+	t.release()
+	return t.db.classify(err)
+}
 
 // Rollback aborts the transaction.
-func (t *Tx) Rollback() error { return t.tx.Rollback() }
+func (t *Tx) Rollback() error {
+	err := t.tx.Rollback()
+	t.release()
+	return err
+}
+
+// release returns a connection held by hand to the pool once the
+// transaction is over.
+func (t *Tx) release() {
+	if t.conn != nil {
+		_ = t.conn.Close()
+	}
+}

@@ -210,10 +210,10 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 		// recipient, title); it returns nothing only for a new row over
 		// the cap, or an update while the recipient is at the cap.
 		id := persistence.NewID()
-		err = tx.QueryRow(ctx, upsertCapped(tx.Dialect().Name()),
+		err = tx.QueryRowFast(ctx, upsertCapped(tx.Dialect().Name()),
 			id, c.SenderID, c.RecipientID, c.Title, c.Content, meta, now, now, c.RecipientID, s.limits.MaxPerUser).Scan(&n.ID)
 		if errors.Is(err, sql.ErrNoRows) {
-			err = tx.QueryRow(ctx, `UPDATE notifications SET content = ?, metadata = ?, read = ?, updated_at = ?
+			err = tx.QueryRowFast(ctx, `UPDATE notifications SET content = ?, metadata = ?, read = ?, updated_at = ?
 				WHERE sender_id = ? AND recipient_id = ? AND title = ? RETURNING id`,
 				c.Content, meta, false, now, c.SenderID, c.RecipientID, c.Title).Scan(&n.ID)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -226,7 +226,7 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 		if n.ID != id {
 			// An existing row was updated: it keeps its inserted_at (read
 			// only here, as parsing a stored time is not free).
-			return tx.QueryRow(ctx, `SELECT inserted_at FROM notifications WHERE id = ?`, n.ID).Scan(&n.InsertedAt)
+			return tx.QueryRowFast(ctx, `SELECT inserted_at FROM notifications WHERE id = ?`, n.ID).Scan(&n.InsertedAt)
 		}
 		n.InsertedAt = now
 		return nil

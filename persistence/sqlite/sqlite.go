@@ -121,6 +121,7 @@ func Open(ctx context.Context, path string, opts Options) (*persistence.DB, erro
 	db := persistence.New(Dialect{}, read, write)
 	db.CacheStatements(512)
 	db.DetachTxStatements()
+	db.DirectTxStatements(256)
 	if err := startCheckpointer(ctx, db, path, common, opts.WALAutoCkpt, opts.BusyTimeoutMS); err != nil {
 		db.Close()
 		return nil, err
