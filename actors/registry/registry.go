@@ -30,6 +30,12 @@ type Config struct {
 	AdvertiseAddr string
 	// Seeds are addresses of other members to join.
 	Seeds []string
+	// Standalone runs this node without remoting: it never joins a
+	// cluster, so it listens on no port, and the engine has no remote (whose
+	// router inbox alone is 24 MB of pointers every collection scans).
+	// AdvertiseAddr, Seeds and Discovery must be empty; ListenAddr is not
+	// used.
+	Standalone bool
 	// Discovery, when set, announces this member and finds the others
 	// (the PostgreSQL cluster_nodes table in production).
 	Discovery Discovery
@@ -129,22 +135,15 @@ func (r *Registry) Register(k Kind) {
 	r.kinds[k.Name] = &kk
 }
 
-// Start starts remoting, the cluster membership and the idle sweeper.
+// Start starts remoting (unless Standalone), the cluster membership and
+// the idle sweeper.
 func (r *Registry) Start() error {
-	listen, err := resolveListen(r.cfg.ListenAddr)
+	eng, err := r.startEngine()
 	if err != nil {
 		return err
 	}
-	adv := r.cfg.AdvertiseAddr
-	if adv == "" {
-		adv = listen
-	}
-	r.remote = remote.New(listen, remote.NewConfig())
-	eng, err := actor.NewEngine(actor.NewEngineConfig().WithRemote(advertised{Remote: r.remote, addr: adv}))
-	if err != nil {
-		return fmt.Errorf("registry: start remoting on %s: %w", listen, err)
-	}
 	r.engine = eng
+	adv := eng.Address()
 	kinds := make([]string, 0, len(r.kinds))
 	for name := range r.kinds {
 		kinds = append(kinds, name)
@@ -171,6 +170,29 @@ func (r *Registry) Start() error {
 	go r.sweeper()
 	r.log.Info("actor registry started", "node", r.cfg.NodeID, "address", adv, "kinds", kinds)
 	return nil
+}
+
+func (r *Registry) startEngine() (*actor.Engine, error) {
+	if r.cfg.Standalone {
+		if len(r.cfg.Seeds) > 0 || r.cfg.Discovery != nil || r.cfg.AdvertiseAddr != "" {
+			return nil, fmt.Errorf("registry: a standalone node has no seeds, discovery or advertised address")
+		}
+		return actor.NewEngine(actor.NewEngineConfig())
+	}
+	listen, err := resolveListen(r.cfg.ListenAddr)
+	if err != nil {
+		return nil, err
+	}
+	adv := r.cfg.AdvertiseAddr
+	if adv == "" {
+		adv = listen
+	}
+	r.remote = remote.New(listen, remote.NewConfig())
+	eng, err := actor.NewEngine(actor.NewEngineConfig().WithRemote(advertised{Remote: r.remote, addr: adv}))
+	if err != nil {
+		return nil, fmt.Errorf("registry: start remoting on %s: %w", listen, err)
+	}
+	return eng, nil
 }
 
 // advertised makes the engine address (used in every PID) the advertised
@@ -484,7 +506,9 @@ func (r *Registry) Stop(ctx context.Context) error {
 			cancel()
 		}
 		r.cluster.Stop()
-		r.remote.Stop().Wait()
+		if r.remote != nil {
+			r.remote.Stop().Wait()
+		}
 	})
 	return err
 }

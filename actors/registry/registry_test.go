@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,12 +101,17 @@ type node struct {
 
 func newNode(t *testing.T, db *persistence.DB, idle time.Duration, seeds ...string) node {
 	t.Helper()
+	return startNode(t, db, idle, registry.Config{Seeds: seeds})
+}
+
+// startNode starts a node with the test kind on cfg (store and timeouts
+// filled in).
+func startNode(t *testing.T, db *persistence.DB, idle time.Duration, cfg registry.Config) node {
+	t.Helper()
 	q := writebehind.New(db, writebehind.Options{})
 	acts := &atomic.Int32{}
-	reg := registry.New(registry.Config{
-		Store: q, IdleTimeout: time.Hour, RequestTimeout: 3 * time.Second,
-		HeartbeatInterval: 50 * time.Millisecond, Seeds: seeds,
-	})
+	cfg.Store, cfg.IdleTimeout, cfg.RequestTimeout, cfg.HeartbeatInterval = q, time.Hour, 3*time.Second, 50*time.Millisecond
+	reg := registry.New(cfg)
 	reg.Register(registry.Kind{Name: "counter", IdleTimeout: idle, New: func(id string) registry.Entity {
 		return &counter{id: id, activations: acts}
 	}})
@@ -136,6 +142,22 @@ func eachDB(t *testing.T, fn func(t *testing.T, db *persistence.DB)) {
 	})
 }
 
+// eachNode runs fn, on each dialect, against a node with remoting and a
+// standalone one (no remote, as on SQLite): entities behave the same.
+func eachNode(t *testing.T, idle time.Duration, fn func(t *testing.T, db *persistence.DB, n node)) {
+	t.Helper()
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		for _, standalone := range []bool{false, true} {
+			t.Run(fmt.Sprintf("standalone=%v", standalone), func(t *testing.T) {
+				if _, err := db.Exec(context.Background(), `DELETE FROM counters`); err != nil {
+					t.Fatal(err)
+				}
+				fn(t, db, startNode(t, db, idle, registry.Config{Standalone: standalone}))
+			})
+		}
+	})
+}
+
 func request(t *testing.T, reg *registry.Registry, id string, msg any) any {
 	t.Helper()
 	v, err := reg.Request(context.Background(), "counter", id, msg)
@@ -146,11 +168,10 @@ func request(t *testing.T, reg *registry.Registry, id string, msg any) any {
 }
 
 func TestActivationLoadsStateAndSerializesMutations(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *persistence.DB) {
+	eachNode(t, time.Hour, func(t *testing.T, db *persistence.DB, n node) {
 		if _, err := db.Exec(context.Background(), `INSERT INTO counters (id, n) VALUES ('c1', 5)`); err != nil {
 			t.Fatal(err)
 		}
-		n := newNode(t, db, time.Hour)
 		if got := request(t, n.reg, "c1", Get{}); got != 5 {
 			t.Fatalf("loaded %v, want 5", got)
 		}
@@ -191,8 +212,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestPassivationAfterIdle(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *persistence.DB) {
-		n := newNode(t, db, 60*time.Millisecond)
+	eachNode(t, 60*time.Millisecond, func(t *testing.T, db *persistence.DB, n node) {
 		request(t, n.reg, "p1", Inc{By: 7})
 		waitFor(t, "passivation", func() bool { return !n.reg.Active("counter", "p1") })
 		if got := request(t, n.reg, "p1", Get{}); got != 7 {
@@ -213,8 +233,7 @@ func TestPassivationAfterIdle(t *testing.T) {
 }
 
 func TestPanicRestartsFromStore(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *persistence.DB) {
-		n := newNode(t, db, time.Hour)
+	eachNode(t, time.Hour, func(t *testing.T, db *persistence.DB, n node) {
 		request(t, n.reg, "x", Inc{By: 3})
 		_, err := n.reg.Request(context.Background(), "counter", "x", Boom{})
 		if !errors.Is(err, registry.ErrPanic) {
@@ -363,8 +382,7 @@ func TestNodeHandlersAcrossNodes(t *testing.T) {
 // again answers ErrPanic each time, reloads from the store, and the node
 // (and the entity) keep working.
 func TestRepeatedPanicsNeverStopTheNode(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *persistence.DB) {
-		n := newNode(t, db, time.Hour)
+	eachNode(t, time.Hour, func(t *testing.T, db *persistence.DB, n node) {
 		request(t, n.reg, "p", Inc{By: 2})
 		for i := range 12 {
 			if _, err := n.reg.Request(context.Background(), "counter", "p", Boom{}); !errors.Is(err, registry.ErrPanic) {
@@ -380,14 +398,58 @@ func TestRepeatedPanicsNeverStopTheNode(t *testing.T) {
 // TestPanicWaitsForQueuedWrites: a panic right after a commit was submitted
 // must not let the next activation load state older than that commit.
 func TestPanicWaitsForQueuedWrites(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *persistence.DB) {
-		n := newNode(t, db, time.Hour)
+	eachNode(t, time.Hour, func(t *testing.T, db *persistence.DB, n node) {
 		for i := range 20 {
 			id := fmt.Sprint("w", i)
 			_ = n.reg.Send("counter", id, Inc{By: 5})                         // commit in flight …
 			_, _ = n.reg.Request(context.Background(), "counter", id, Boom{}) // … then a panic
 			if got := request(t, n.reg, id, Get{}); got != 5 {
 				t.Fatalf("%s: reactivated with %v, want 5", id, got)
+			}
+		}
+	})
+}
+
+// TestStandaloneListensNowhere: a standalone node has no remote, refuses
+// the settings that only make sense in a cluster, and still hosts node
+// handlers.
+func TestStandaloneListensNowhere(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *persistence.DB) {
+		got := make(chan int, 1)
+		q := writebehind.New(db, writebehind.Options{})
+		reg := registry.New(registry.Config{Store: q, Standalone: true})
+		reg.Register(registry.Kind{Name: "counter", New: func(id string) registry.Entity { return &counter{id: id, activations: &atomic.Int32{}} }})
+		reg.HandleNode("ping", func(msg any) {
+			if p, ok := msg.(NodePing); ok {
+				got <- p.N
+			}
+		})
+		if err := reg.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { reg.Stop(context.Background()); q.Close(context.Background()) })
+		n := node{reg: reg}
+		if err := reg.BroadcastNodes("ping", NodePing{N: 4}); err != nil {
+			t.Fatal(err)
+		}
+		if v := <-got; v != 4 {
+			t.Fatalf("node handler got %d, want 4", v)
+		}
+		if got := request(t, reg, "s1", Inc{By: 2}); got != 2 {
+			t.Fatalf("entity on a standalone node: %v, want 2", got)
+		}
+		if addr := n.reg.Address(); addr != n.reg.Engine().Address() || strings.Contains(addr, ":") {
+			t.Fatalf("standalone address %q: want the engine's local address, no host:port", addr)
+		}
+		if m := n.reg.Members(); len(m) != 1 {
+			t.Fatalf("members = %v, want only this node", m)
+		}
+		for _, bad := range []registry.Config{
+			{Standalone: true, Seeds: []string{"127.0.0.1:1"}},
+			{Standalone: true, AdvertiseAddr: "127.0.0.1:1"},
+		} {
+			if err := registry.New(bad).Start(); err == nil {
+				t.Errorf("Start(%+v) = nil, want an error", bad)
 			}
 		}
 	})

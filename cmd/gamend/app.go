@@ -155,6 +155,11 @@ func start(ctx context.Context, cfg *config.Config, ln net.Listener) (a *app, er
 	}
 	if a.db.Dialect().Name() == config.DialectPostgres {
 		rcfg.Discovery = registry.NewTableDiscovery(a.db, 10*time.Second)
+	} else {
+		// An SQLite node is never part of a cluster (config refuses seeds
+		// and DNS discovery on SQLite): it runs without remoting.
+		rcfg.Standalone = true
+		rcfg.ListenAddr, rcfg.AdvertiseAddr = "", ""
 	}
 	a.reg = registry.New(rcfg)
 	// Token checks and user actor activation read users through a short
