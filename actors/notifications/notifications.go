@@ -207,29 +207,20 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 		}
 		// One statement inserts the row if the recipient holds fewer than
 		// MaxPerUser, or updates the existing row of this (sender,
-		// recipient, title); it returns nothing only for a new row over
-		// the cap, or an update while the recipient is at the cap.
-		id := persistence.NewID()
+		// recipient, title), which keeps its id and inserted_at; it
+		// returns nothing only for a new row over the cap, or an update
+		// while the recipient is at the cap.
 		err = tx.QueryRowFast(ctx, upsertCapped(tx.Dialect().Name()),
-			id, c.SenderID, c.RecipientID, c.Title, c.Content, meta, now, now, c.RecipientID, s.limits.MaxPerUser).Scan(&n.ID)
+			persistence.NewID(), c.SenderID, c.RecipientID, c.Title, c.Content, meta, now, now, c.RecipientID, s.limits.MaxPerUser).Scan(&n.ID, &n.InsertedAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			err = tx.QueryRowFast(ctx, `UPDATE notifications SET content = ?, metadata = ?, read = ?, updated_at = ?
-				WHERE sender_id = ? AND recipient_id = ? AND title = ? RETURNING id`,
-				c.Content, meta, false, now, c.SenderID, c.RecipientID, c.Title).Scan(&n.ID)
+				WHERE sender_id = ? AND recipient_id = ? AND title = ? RETURNING id, inserted_at`,
+				c.Content, meta, false, now, c.SenderID, c.RecipientID, c.Title).Scan(&n.ID, &n.InsertedAt)
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrTooMany
 			}
 		}
-		if err != nil {
-			return err
-		}
-		if n.ID != id {
-			// An existing row was updated: it keeps its inserted_at (read
-			// only here, as parsing a stored time is not free).
-			return tx.QueryRowFast(ctx, `SELECT inserted_at FROM notifications WHERE id = ?`, n.ID).Scan(&n.InsertedAt)
-		}
-		n.InsertedAt = now
-		return nil
+		return err
 	})
 	if s.db.Dialect().ForeignKeyViolation(err) {
 		return Notification{}, ErrRecipientUnknown
@@ -260,14 +251,14 @@ const upsertCappedSQLite = `INSERT INTO notifications (id, sender_id, recipient_
 	WHERE (SELECT count(*) FROM notifications WHERE recipient_id = ?) < ?
 	ON CONFLICT (sender_id, recipient_id, title) DO UPDATE SET content = excluded.content, metadata = excluded.metadata,
 		read = excluded.read, updated_at = excluded.updated_at
-	RETURNING id`
+	RETURNING id, inserted_at`
 
 const upsertCappedPostgres = `INSERT INTO notifications (id, sender_id, recipient_id, title, content, metadata, read, inserted_at, updated_at)
 	SELECT ?::uuid, ?::uuid, ?::uuid, ?::text, ?::text, ?::jsonb, false, ?::timestamptz, ?::timestamptz
 	WHERE (SELECT count(*) FROM notifications WHERE recipient_id = ?::uuid) < ?::bigint
 	ON CONFLICT (sender_id, recipient_id, title) DO UPDATE SET content = excluded.content, metadata = excluded.metadata,
 		read = excluded.read, updated_at = excluded.updated_at
-	RETURNING id`
+	RETURNING id, inserted_at`
 
 // SetNameLookup makes sender names come from fn (a cached user lookup)
 // instead of a query per notification.
