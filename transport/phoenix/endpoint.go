@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"reflect"
 	"runtime/debug"
 	"strings"
@@ -67,6 +68,9 @@ func Mount(app *fiber.App, cfg Config, auth Authenticator, router *Router) *Endp
 		EnableCompression: !cfg.DisableCompression,
 		CheckOrigin:       func(*fasthttp.RequestCtx) bool { return true },
 	}
+	// The endpoint closes every upgraded connection itself (serveWS), so a
+	// socket can outlive fasthttp's hijack handler; see handshake.
+	app.Server().KeepHijackedConns = true
 	app.Get(cfg.Path+"/websocket", e.handshake)
 	app.All(cfg.Path+"/longpoll", func(*fiber.Ctx) error { return fiber.ErrNotFound })
 	go e.sweep()
@@ -179,6 +183,21 @@ func (e *Endpoint) handshake(c *fiber.Ctx) error {
 	// On failure the upgrader has written the HTTP error response itself.
 	fctx := c.Context()
 	_ = e.upgrader.Upgrade(fctx, func(conn *websocket.Conn) {
+		// fasthttp keeps the upgrade's *RequestCtx (about 1.5 KB, with
+		// pointers every collection scans) until this handler returns.
+		// When the connection reads straight from the socket, the session
+		// runs on a goroutine of its own and the context goes back to
+		// fasthttp's pool now. Otherwise the client sent bytes behind the
+		// request and they sit in fasthttp's read buffer, which fasthttp
+		// takes back when the handler returns: the session then runs here.
+		if readsConnDirectly(conn.NetConn()) {
+			e.stats.detached.Add(1)
+			go func() {
+				defer e.recoverSocket()
+				e.serveWS(conn, hs)
+			}()
+			return
+		}
 		defer e.recoverSocket()
 		dropRequest(fctx)
 		e.serveWS(conn, hs)
@@ -186,13 +205,35 @@ func (e *Endpoint) handshake(c *fiber.Ctx) error {
 	return nil
 }
 
-// dropRequest frees what the upgrade request still holds. fasthttp keeps
-// the *RequestCtx of a hijacked connection until the connection ends, and
-// with it the request's header, URI and query buffers (the connect token
-// alone appears three times): about 4 KB per socket for nothing, as
-// everything needed was read during the handshake. A zero Request and
-// Response are valid (a new RequestCtx starts zeroed), so fasthttp can
-// still reset and pool the context when the socket closes.
+// readsConnDirectly reports whether nc, fasthttp's hijacked connection,
+// reads from the TCP connection itself rather than through the request's
+// bufio.Reader. fasthttp does not export which one it is, so this reads
+// the type of the reader field; any other shape (another fasthttp
+// version) answers false, which is always safe.
+func readsConnDirectly(nc net.Conn) bool {
+	raw, ok := nc.(interface{ UnsafeConn() net.Conn })
+	if !ok {
+		return false
+	}
+	v := reflect.ValueOf(nc)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	r := v.Elem().FieldByName("r")
+	if !r.IsValid() || r.Kind() != reflect.Interface || r.IsNil() {
+		return false
+	}
+	conn := raw.UnsafeConn()
+	return conn != nil && r.Elem().Type() == reflect.TypeOf(conn)
+}
+
+// dropRequest frees what the upgrade request still holds while a session
+// runs on fasthttp's hijack goroutine (see handshake): the request's
+// header, URI and query buffers (the connect token alone appears three
+// times), about 4 KB per socket for nothing, as everything needed was read
+// during the handshake. A zero Request and Response are valid (a new
+// RequestCtx starts zeroed), so fasthttp can still reset and pool the
+// context when the socket closes.
 func dropRequest(ctx *fasthttp.RequestCtx) {
 	reflect.ValueOf(&ctx.Request).Elem().SetZero()
 	reflect.ValueOf(&ctx.Response).Elem().SetZero()
@@ -214,8 +255,10 @@ func offersDeflate(h []byte) bool {
 	return false
 }
 
-// serveWS owns the upgraded connection until it closes.
+// serveWS owns the upgraded connection until it closes, and closes it
+// (fasthttp keeps hijacked connections open: KeepHijackedConns).
 func (e *Endpoint) serveWS(conn *websocket.Conn, hs *handshake) {
+	defer conn.NetConn().Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Socket{
 		ep:       e,

@@ -79,7 +79,9 @@ func startServerSndbuf(t *testing.T, cfg phoenix.Config, sndbuf int) *server {
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ch := newTestChannel()
 	router := phoenix.NewRouter().Handle("room:*", ch).Handle("user:*", ch).Handle("lobbies", ch)
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	// As the server's app (rest.New): with ReduceMemoryUsage fasthttp
+	// hands a hijacked connection over reading from the socket itself.
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, ReduceMemoryUsage: true})
 	ep := phoenix.Mount(app, cfg, fakeAuth, router)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -28,6 +28,10 @@ type Stats struct {
 	OversizedFrames      int64 // sockets closed with CloseMessageTooBig
 	RateLimited          int64 // pushes refused by the per-user budget
 	ChannelCrashes       int64 // HandleIn panics (phx_error sent)
+	// Detached counts sockets whose session left fasthttp's hijack
+	// handler at once, so fasthttp pooled the upgrade's request context
+	// (all but those whose client sent bytes behind the upgrade request).
+	Detached int64
 }
 
 type counters struct {
@@ -36,6 +40,7 @@ type counters struct {
 	slowConsumers, idleTimeouts, malformed, oversized   atomic.Int64
 	rateLimited, crashes                                atomic.Int64
 	queuedBytes, peakQueue                              atomic.Int64
+	detached                                            atomic.Int64
 }
 
 // notePeak raises peakQueue to n when n is higher.
@@ -64,5 +69,6 @@ func (c *counters) snapshot() Stats {
 		OversizedFrames:         c.oversized.Load(),
 		RateLimited:             c.rateLimited.Load(),
 		ChannelCrashes:          c.crashes.Load(),
+		Detached:                c.detached.Load(),
 	}
 }

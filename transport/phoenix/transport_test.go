@@ -1,7 +1,11 @@
 package phoenix_test
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +184,98 @@ func TestPingAnswered(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no pong")
+	}
+}
+
+// TestSessionLeavesHijackHandler: a session normally leaves fasthttp's
+// hijack handler at once, so fasthttp pools the upgrade's request context
+// (Stats.Detached). A client that sends a frame in the same write as its
+// upgrade request leaves those bytes in fasthttp's read buffer: that
+// session stays on the handler and still reads them. Either way the
+// server closes the TCP connection when the socket ends.
+func TestSessionLeavesHijackHandler(t *testing.T) {
+	s := startServer(t, phoenix.Config{})
+	c := s.dial(t, "u1")
+	if got := s.ep.Stats().Detached; got != 1 {
+		t.Fatalf("Detached = %d after a plain upgrade, want 1", got)
+	}
+	c.send(`[null,"1","phoenix","heartbeat",{}]`)
+	c.expect(`[null,"1","phoenix","phx_reply",{"status":"ok","response":{}}]`)
+	s.ep.DisconnectUser("u1")
+	c.expectClose(phoenix.CloseNormal)
+	expectEOF(t, c.ws.NetConn())
+
+	// The upgrade request and a heartbeat frame in one write.
+	nc, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(s.url, "/socket/websocket"), "ws://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	req := "GET /socket/websocket?vsn=2.0.0&token=tok-u2 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	payload := []byte(`[null,"7","phoenix","heartbeat",{}]`)
+	mask := [4]byte{9, 8, 7, 6}
+	raw := append([]byte(req), 0x80|websocket.TextMessage, 0x80|byte(len(payload)))
+	raw = append(raw, mask[:]...)
+	for i, b := range payload {
+		raw = append(raw, b^mask[i%4])
+	}
+	if _, err := nc.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	want := `[null,"7","phoenix","phx_reply",{"status":"ok","response":{}}]`
+	if got := readServerFrame(t, br); got != want {
+		t.Fatalf("reply to the early frame: %q, want %q", got, want)
+	}
+	if got := s.ep.Stats().Detached; got != 1 {
+		t.Fatalf("Detached = %d, want 1: a session with bytes in fasthttp's buffer must stay on the handler", got)
+	}
+	s.ep.DisconnectUser("u2")
+	if got := readServerFrame(t, br); got != "close" {
+		t.Fatalf("got %q, want a close frame", got)
+	}
+	expectEOF(t, readerConn{br, nc})
+}
+
+// readServerFrame reads one unmasked server frame of under 126 bytes from
+// br: its text, or "close" for a close frame.
+func readServerFrame(t *testing.T, br *bufio.Reader) string {
+	t.Helper()
+	var h [2]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		t.Fatalf("frame header: %v", err)
+	}
+	if h[1]&0x80 != 0 || h[1]&0x7f >= 126 {
+		t.Fatalf("unexpected frame header % x", h)
+	}
+	body := make([]byte, h[1]&0x7f)
+	if _, err := io.ReadFull(br, body); err != nil {
+		t.Fatalf("frame body: %v", err)
+	}
+	if h[0]&0x0f == websocket.CloseMessage {
+		return "close"
+	}
+	return string(body)
+}
+
+type readerConn struct {
+	r io.Reader
+	net.Conn
+}
+
+func (c readerConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// expectEOF waits for the server to close the TCP connection.
+func expectEOF(t *testing.T, nc net.Conn) {
+	t.Helper()
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, nc); err != nil {
+		t.Fatalf("connection not closed by the server: %v", err)
 	}
 }
