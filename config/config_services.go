@@ -97,7 +97,7 @@ type WriteBehind struct {
 // Cluster configures actor remoting between nodes; no seeds = single node.
 type Cluster struct {
 	NodeID        string   `env:"CLUSTER_NODE_ID" doc:"This node's id in the cluster; empty = a random id chosen at start."`
-	ListenAddr    string   `env:"CLUSTER_LISTEN_ADDR" envDefault:"127.0.0.1:0" doc:"host:port for cluster remoting; port 0 picks a free port."`
+	ListenAddr    string   `env:"CLUSTER_LISTEN_ADDR" envDefault:"127.0.0.1:0" doc:"host:port for cluster remoting (PostgreSQL only: an SQLite node runs without remoting); port 0 picks a free port."`
 	AdvertiseAddr string   `env:"CLUSTER_ADVERTISE_ADDR" doc:"host:port other nodes dial; empty = CLUSTER_LISTEN_ADDR."`
 	Seeds         []string `env:"CLUSTER_SEEDS" doc:"Comma list of host:port of other nodes; empty = single node."`
 	DNSQuery      string   `env:"DNS_CLUSTER_QUERY" doc:"DNS name whose A/AAAA records list other nodes."`
