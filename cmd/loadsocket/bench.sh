@@ -83,26 +83,36 @@ run_join() {
 }
 
 pushes=0
+p99s=()
 run_push() {
   start
   pushes=$((pushes + 1))
   local tl="$dir/timeline-$pushes.txt"
   "$dir/loadsocket" -url "$ws" -tokens "$dir/sockets.txt" -n $n -c 128 -duration 30s -probe-rate 0 \
-    -notify-rate 5000 -notify-workers 256 -admin-token "$(cat "$dir/admin.txt")" -timeline "$tl" 2>/dev/null | grep -E '^(sockets|rest|push|notify)' || true
+    -notify-rate 5000 -notify-workers 256 -admin-token "$(cat "$dir/admin.txt")" -timeline "$tl" 2>/dev/null | grep -E '^(sockets|rest|push|notify)' | tee "$dir/push.out" || true
+  p99s+=("$(sed -n 's/^push:.*p99=\([0-9.]*\)ms.*/\1/p' "$dir/push.out")")
   # Where the slow pushes are: 250 ms windows of send time whose p99 is
   # over the 50 ms target (the file has every window).
   [ -f "$tl" ] && awk 'NR > 1 { n++; if ($4 > 50) bad++ } END { printf "windows:   %d of %d (250 ms each) with push p99 > 50 ms; see %s\n", bad, n, FILENAME }' "$tl"
+}
+
+# The median push p99 over the runs (the machine's speed varies from run
+# to run, so one run says little).
+push_summary() {
+  [ ${#p99s[@]} -gt 0 ] || return 0
+  printf '%s\n' "${p99s[@]}" | sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "push p99: median %.1f ms over %d runs (", m, NR; for (i = 1; i <= NR; i++) printf "%s%s", v[i], (i < NR ? " " : ""); print " ms)" }'
 }
 
 trap stop EXIT
 case $what in
   rss) tokens; run_rss ;;
   join) tokens; for _ in $(seq 1 "$runs"); do run_join; done ;;
-  push) for _ in $(seq 1 "$runs"); do tokens; run_push; done ;;
+  push) for _ in $(seq 1 "$runs"); do tokens; run_push; done; push_summary ;;
   all)
     tokens; run_rss
     tokens; for _ in $(seq 1 "$runs"); do run_join; done
     for _ in $(seq 1 "$runs"); do tokens; run_push; done
+    push_summary
     ;;
   *) echo "usage: $0 [rss|join|push|all] [runs]" >&2; exit 2 ;;
 esac
