@@ -3,6 +3,7 @@ package persistence
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -191,6 +192,9 @@ type Tx struct {
 	// commit runs the same few statements for every op of its batch.
 	mu    sync.Mutex
 	stmts map[*sql.Stmt]*sql.Stmt
+	// nvs is the argument slice of direct statements, reused while the
+	// driver connection is held (see direct).
+	nvs []driver.NamedValue
 }
 
 // stmtCtx is the context a statement of the transaction runs with (see

@@ -71,23 +71,32 @@ func prepare(ctx context.Context, dc driver.Conn, q string) (driver.Stmt, error)
 }
 
 // namedValues converts arguments as database/sql does for a driver without
-// its own checker (the modernc SQLite driver).
-func namedValues(args []any) ([]driver.NamedValue, error) {
-	nvs := make([]driver.NamedValue, len(args))
+// its own checker (the modernc SQLite driver), into buf's storage.
+func namedValues(buf []driver.NamedValue, args []any) ([]driver.NamedValue, error) {
+	nvs := buf[:0]
 	for i, a := range args {
 		v, err := driver.DefaultParameterConverter.ConvertValue(a)
 		if err != nil {
 			return nil, fmt.Errorf("persistence: argument %d: %w", i+1, err)
 		}
-		nvs[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+		nvs = append(nvs, driver.NamedValue{Ordinal: i + 1, Value: v})
 	}
 	return nvs, nil
 }
 
 // direct runs fn with the transaction's prepared driver statement of q
-// (SQLite write transactions only).
-func (t *Tx) direct(ctx context.Context, q string, fn func(st driver.Stmt) error) error {
+// and args converted (SQLite write transactions only). It holds the
+// driver connection, so the statements of one transaction run one at a
+// time and share one argument slice (t.nvs): the driver binds the
+// arguments and keeps none of them.
+func (t *Tx) direct(ctx context.Context, q string, args []any, fn func(st driver.Stmt, nvs []driver.NamedValue) error) error {
 	return t.conn.Raw(func(dc any) error {
+		nvs, err := namedValues(t.nvs, args)
+		if err != nil {
+			return err
+		}
+		t.nvs = nvs
+		defer clear(nvs) // keep no argument alive past the statement
 		conn, ok := dc.(driver.Conn)
 		if !ok {
 			return fmt.Errorf("persistence: driver connection %T", dc)
@@ -99,22 +108,19 @@ func (t *Tx) direct(ctx context.Context, q string, fn func(st driver.Stmt) error
 		if !cached {
 			defer st.Close()
 		}
-		return fn(st)
+		return fn(st, nvs)
 	})
 }
 
 // directExec runs q directly on the driver connection.
 func (t *Tx) directExec(ctx context.Context, q string, args []any) (sql.Result, error) {
-	nvs, err := namedValues(args)
-	if err != nil {
-		return nil, err
-	}
 	var res driver.Result
-	err = t.direct(ctx, q, func(st driver.Stmt) error {
+	err := t.direct(ctx, q, args, func(st driver.Stmt, nvs []driver.NamedValue) error {
 		ex, ok := st.(driver.StmtExecContext)
 		if !ok {
 			return fmt.Errorf("persistence: driver statement %T cannot exec", st)
 		}
+		var err error
 		res, err = ex.ExecContext(ctx, nvs)
 		return err
 	})
@@ -145,12 +151,8 @@ func (t *Tx) QueryRowFast(ctx context.Context, q string, args ...any) *Row {
 	}
 	ctx = t.stmtCtx(ctx)
 	q = t.db.rb.rebind(q)
-	nvs, err := namedValues(args)
-	if err != nil {
-		return &Row{err: err}
-	}
 	r := &Row{}
-	r.err = t.direct(ctx, q, func(st driver.Stmt) error {
+	r.err = t.direct(ctx, q, args, func(st driver.Stmt, nvs []driver.NamedValue) error {
 		qs, ok := st.(driver.StmtQueryContext)
 		if !ok {
 			return fmt.Errorf("persistence: driver statement %T cannot query", st)
