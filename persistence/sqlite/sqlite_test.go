@@ -148,11 +148,13 @@ func TestWALTruncatedInBackground(t *testing.T) {
 	}()
 	defer func() { close(stop); <-readerDone }()
 
-	// 1,500 commits of a 3 KB row write at least 6 MB of WAL frames;
-	// without checkpoints the WAL would hold them all.
+	// 3,000 commits of a 3 KB row write at least 12 MB of WAL frames;
+	// without checkpoints the WAL would hold them all. The bound below
+	// leaves room for a checkpointer that lags on a busy machine (3.6 MB
+	// seen while other test packages ran).
 	var maxSize, prev int64
 	truncations := 0
-	for i := range 1500 {
+	for i := range 3000 {
 		if _, err := db.Exec(ctx, `INSERT OR REPLACE INTO t (id, v) VALUES (?, randomblob(3000))`, i%500); err != nil {
 			t.Fatal(err)
 		}
@@ -164,8 +166,8 @@ func TestWALTruncatedInBackground(t *testing.T) {
 		}
 		prev = size
 	}
-	if truncations == 0 || maxSize > 3<<20 {
-		t.Fatalf("WAL truncated %d times, largest %d bytes: want at least one truncation and at most 3 MiB", truncations, maxSize)
+	if truncations == 0 || maxSize > 4<<20 {
+		t.Fatalf("WAL truncated %d times, largest %d bytes: want at least one truncation and at most 4 MiB", truncations, maxSize)
 	}
 	var busy int
 	if err := db.WritePool().QueryRow("PRAGMA busy_timeout").Scan(&busy); err != nil {
