@@ -15,6 +15,9 @@ func ClientIP(peer netip.Addr, trusted []netip.Prefix, cfConnectingIP, flyClient
 		return peer
 	}
 	for _, h := range []string{cfConnectingIP, flyClientIP} {
+		if h == "" {
+			continue // no header: skip the parse and the error it allocates
+		}
 		if a, err := netip.ParseAddr(strings.TrimSpace(h)); err == nil {
 			return a.Unmap()
 		}
