@@ -158,8 +158,7 @@ func start(ctx context.Context, cfg *config.Config, ln net.Listener) (a *app, er
 	} else {
 		// An SQLite node is never part of a cluster (config refuses seeds
 		// and DNS discovery on SQLite): it runs without remoting.
-		rcfg.Standalone = true
-		rcfg.ListenAddr, rcfg.AdvertiseAddr = "", ""
+		rcfg.Standalone, rcfg.AdvertiseAddr = true, ""
 	}
 	a.reg = registry.New(rcfg)
 	// Token checks and user actor activation read users through a short

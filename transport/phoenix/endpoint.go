@@ -190,17 +190,17 @@ func (e *Endpoint) handshake(c *fiber.Ctx) error {
 		// fasthttp's pool now. Otherwise the client sent bytes behind the
 		// request and they sit in fasthttp's read buffer, which fasthttp
 		// takes back when the handler returns: the session then runs here.
+		serve := func() {
+			defer e.recoverSocket()
+			e.serveWS(conn, hs)
+		}
 		if readsConnDirectly(conn.NetConn()) {
 			e.stats.detached.Add(1)
-			go func() {
-				defer e.recoverSocket()
-				e.serveWS(conn, hs)
-			}()
+			go serve()
 			return
 		}
-		defer e.recoverSocket()
 		dropRequest(fctx)
-		e.serveWS(conn, hs)
+		serve()
 	})
 	return nil
 }
