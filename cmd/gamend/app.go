@@ -84,6 +84,7 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	serveErr := make(chan error, 1)
 	startPprof(cfg.Ops.PprofAddr, a.log)
 	setGCPercent(cfg.Ops.GCPercent)
+	raiseProcs(cfg.Ops.MinGOMAXPROCS, a.log)
 	if cfg.Ops.IdleMemoryTrim {
 		stopTrim := make(chan struct{})
 		defer close(stopTrim)
