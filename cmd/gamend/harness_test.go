@@ -149,7 +149,7 @@ func startBinary(t *testing.T, env []string) *serverProc {
 	// The test's settings win over the defaults here, and neither can be
 	// overridden by the developer's shell (serverEnv).
 	defaults := []string{"ENV_FILE=none", "GAMEND_ENV=test", "LOG_LEVEL=warn", "ACCESS_LOG_LEVEL=off",
-		"GAMEND_DATA_DIR=" + t.TempDir(), fmt.Sprintf("PORT=%d", port),
+		"GAMEND_DATA_DIR=" + t.TempDir(), "SQLITE_DATABASE_PATH=" + filepath.Join(t.TempDir(), "gamend.db"), fmt.Sprintf("PORT=%d", port),
 		"RATE_LIMIT_HTTP_AUTH_LIMIT=1000000", "RATE_LIMIT_HTTP_GENERAL_LIMIT=1000000"}
 	cmd.Env = serverEnv(defaults, env)
 	logs := &bytes.Buffer{}
