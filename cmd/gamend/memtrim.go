@@ -49,8 +49,8 @@ func startIdleTrim(stop <-chan struct{}, log *slog.Logger) {
 // setGCPercent applies GC_PERCENT unless GOGC is set (the runtime read it
 // already). Under load the collector's mark phase takes a quarter of the
 // CPU and slows allocation for a few hundred milliseconds with 10,000
-// sockets; 200 halves how often requests meet it, at the price of a
-// larger heap (docs/BENCHMARKS.md has both sides).
+// sockets; the default, 200, halves how often requests meet it, at the
+// price of a larger heap under load (docs/BENCHMARKS.md has both sides).
 func setGCPercent(percent int) {
 	if _, set := os.LookupEnv("GOGC"); set || percent <= 0 {
 		return
