@@ -210,8 +210,17 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 		// recipient, title), which keeps its id and inserted_at; it
 		// returns nothing only for a new row over the cap, or an update
 		// while the recipient is at the cap.
+		var wasRead bool
 		err = tx.QueryRowFast(ctx, upsertCapped(tx.Dialect().Name()),
-			persistence.NewID(), c.SenderID, c.RecipientID, c.Title, c.Content, meta, now, now, c.RecipientID, s.limits.MaxPerUser).Scan(&n.ID, &n.InsertedAt)
+			persistence.NewID(), c.SenderID, c.RecipientID, c.Title, c.Content, meta, now, now, c.RecipientID, s.limits.MaxPerUser).Scan(&n.ID, &n.InsertedAt, &wasRead)
+		if err == nil && wasRead {
+			// A resent notification is unread again. The upsert leaves
+			// read out of its SET: SQLite rewrites the entry of every index
+			// holding a column the SET names, even with an unchanged value,
+			// and (recipient_id, read, inserted_at) would then cost each
+			// resend a second dirty page.
+			_, err = tx.Exec(ctx, `UPDATE notifications SET read = ? WHERE id = ?`, false, n.ID)
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			err = tx.QueryRowFast(ctx, `UPDATE notifications SET content = ?, metadata = ?, read = ?, updated_at = ?
 				WHERE sender_id = ? AND recipient_id = ? AND title = ? RETURNING id, inserted_at`,
@@ -250,15 +259,15 @@ const upsertCappedSQLite = `INSERT INTO notifications (id, sender_id, recipient_
 	SELECT ?, ?, ?, ?, ?, ?, 0, ?, ?
 	WHERE (SELECT count(*) FROM notifications WHERE recipient_id = ?) < ?
 	ON CONFLICT (sender_id, recipient_id, title) DO UPDATE SET content = excluded.content, metadata = excluded.metadata,
-		read = excluded.read, updated_at = excluded.updated_at
-	RETURNING id, inserted_at`
+		updated_at = excluded.updated_at
+	RETURNING id, inserted_at, read`
 
 const upsertCappedPostgres = `INSERT INTO notifications (id, sender_id, recipient_id, title, content, metadata, read, inserted_at, updated_at)
 	SELECT ?::uuid, ?::uuid, ?::uuid, ?::text, ?::text, ?::jsonb, false, ?::timestamptz, ?::timestamptz
 	WHERE (SELECT count(*) FROM notifications WHERE recipient_id = ?::uuid) < ?::bigint
 	ON CONFLICT (sender_id, recipient_id, title) DO UPDATE SET content = excluded.content, metadata = excluded.metadata,
-		read = excluded.read, updated_at = excluded.updated_at
-	RETURNING id, inserted_at`
+		updated_at = excluded.updated_at
+	RETURNING id, inserted_at, read`
 
 // SetNameLookup makes sender names come from fn (a cached user lookup)
 // instead of a query per notification.

@@ -214,6 +214,18 @@ func TestUpsertKeepsRowAndCap(t *testing.T) {
 		if err != nil || again.ID != first.ID || !again.InsertedAt.Equal(first.InsertedAt) || again.Content != "two" {
 			t.Fatalf("upsert: %+v (first %+v) %v", again, first, err)
 		}
+		// A resent notification is unread again; an unread one stays so.
+		if err := svc.MarkRead(ctx, bob, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, content := range []string{"read, resent", "unread, resent"} {
+			if _, err := svc.Create(ctx, notifications.Create{SenderID: alice, RecipientID: bob, Title: "hi", Content: content}); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := svc.Get(ctx, bob, first.ID); err != nil || got.Read || got.Content != content {
+				t.Fatalf("after %q: read %v, content %q (%v)", content, got.Read, got.Content, err)
+			}
+		}
 		if _, err := svc.Create(ctx, notifications.Create{SenderID: alice, RecipientID: bob, Title: "second"}); err != nil {
 			t.Fatal(err)
 		}
