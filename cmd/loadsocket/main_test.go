@@ -80,7 +80,9 @@ func TestLoad(t *testing.T) {
 
 	o := options{URL: url, TokensFile: file, N: 40, Concurrency: 8, Duration: 400 * time.Millisecond,
 		Topic: "user:{user}", Deflate: true, Heartbeat: 100 * time.Millisecond, ProbeRate: 100,
-		ProbeEvent: "echo", ProbePayload: `{"x":1}`, Timeout: 5 * time.Second}
+		// A reply larger than a pooled read buffer (2 KiB) makes readFrame
+		// grow one; deflated both ways, as it is over 1 KiB.
+		ProbeEvent: "echo", ProbePayload: `{"x":"` + strings.Repeat("a", 3000) + `"}`, Timeout: 5 * time.Second}
 	if err := o.validate(); err != nil {
 		t.Fatal(err)
 	}
