@@ -118,8 +118,15 @@ func load(ctx context.Context, o options, creds []credential, progress io.Writer
 		}
 	}
 	if o.NotifyRate > 0 && len(live) > 0 {
-		nctx, cancel := context.WithTimeout(ctx, o.Duration)
 		n := newNotifier(o)
+		if err := n.warm(ctx); err != nil {
+			rep.fail("notify warm-up: " + classify(err))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(o.Settle):
+		}
+		nctx, cancel := context.WithTimeout(ctx, o.Duration)
 		done := make(chan struct{})
 		go func() { n.run(nctx, live, rep); close(done) }()
 		hold(ctx, o, live, rep)

@@ -20,7 +20,9 @@
 // is the time from sending the REST request to receiving the matching
 // notification_created on the socket (including any time the request
 // waited for a free -notify-workers slot); the "rest" line is the REST
-// round trip alone.
+// round trip alone. Before the first notification the load client opens
+// its -notify-workers REST connections and waits -settle after the last
+// join, so the figures are of pushes to joined sockets, not of the ramp.
 //
 // Probes measure push latency: -probe-rate round trips per second, spread
 // over the sockets, either heartbeats (the default) or, with -probe-event,
@@ -67,6 +69,7 @@ func run(args []string) int {
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "dial and join timeout")
 	fs.Float64Var(&o.NotifyRate, "notify-rate", 0, "notifications per second created over REST while holding, to measure push latency (needs -admin-token)")
 	fs.IntVar(&o.NotifyWorkers, "notify-workers", 64, "concurrent REST requests of -notify-rate")
+	fs.DurationVar(&o.Settle, "settle", 2*time.Second, "with -notify-rate: open the -notify-workers REST connections, then wait this long after the last join before the first notification")
 	fs.IntVar(&o.NotifyUsers, "notify-users", 0, "send -notify-rate notifications to the first N sockets only (default all)")
 	fs.StringVar(&o.AdminToken, "admin-token", "", "an administrator's access token, for -notify-rate")
 	cpuProfile := fs.String("cpuprofile", "", "write the load client's own CPU profile to this file")

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,5 +185,50 @@ func TestTimeline(t *testing.T) {
 	want := "window_start count p50_ms p99_ms max_ms\n10:00:00.000 3 2.0 3.0 3.0\n10:00:00.250 1 40.0 40.0 40.0\n"
 	if b.String() != want {
 		t.Fatalf("timeline:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestWarmOpensThePool(t *testing.T) {
+	var conns, requests atomic.Int64
+	status := atomic.Int64{}
+	status.Store(http.StatusOK)
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/health" {
+			http.NotFound(w, r)
+			return
+		}
+		// Hold every request until all have arrived: each needs its own
+		// connection, as the notifier's workers will.
+		if requests.Add(1) == 8 {
+			close(release)
+		}
+		select {
+		case <-release:
+		case <-time.After(2 * time.Second): // a warm-up that is not concurrent fails below
+		}
+		w.WriteHeader(int(status.Load()))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	o := options{URL: "ws://unused/socket/websocket", API: srv.URL, Token: "x", N: 1, Concurrency: 1, NotifyRate: 1, NotifyWorkers: 8, AdminToken: fakeJWT("admin")}
+	if err := o.validate(); err != nil {
+		t.Fatal(err)
+	}
+	n := newNotifier(o)
+	if err := n.warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if conns.Load() != 8 {
+		t.Fatalf("warm opened %d connections, want 8", conns.Load())
+	}
+	status.Store(http.StatusServiceUnavailable)
+	if err := n.warm(context.Background()); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("a failing health check: %v", err)
 	}
 }

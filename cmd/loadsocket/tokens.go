@@ -34,6 +34,11 @@ type options struct {
 	// admin AdminToken) while holding, to measure push latency.
 	NotifyRate    float64
 	NotifyWorkers int
+	// Settle is the pause between the last join and the first
+	// notification, after the notifier's connections are open: the
+	// measurement is of pushes to joined sockets, not of the join ramp's
+	// after-effects (its garbage, the REST connections' set-up).
+	Settle time.Duration
 	// NotifyUsers limits the recipients to the first sockets.
 	NotifyUsers int
 	AdminToken  string
