@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,6 +120,11 @@ func load(ctx context.Context, o options, creds []credential, progress io.Writer
 		}
 	}
 	if o.NotifyRate > 0 && len(live) > 0 {
+		if _, set := os.LookupEnv("GOGC"); !set && o.PushGCPercent > 0 {
+			// Not during the ramp: a larger heap then only means more
+			// fresh pages to fault in.
+			debug.SetGCPercent(o.PushGCPercent)
+		}
 		n := newNotifier(o)
 		if err := n.warm(ctx); err != nil {
 			rep.fail("notify warm-up: " + classify(err))

@@ -36,7 +36,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -74,7 +73,7 @@ func run(args []string) int {
 	fs.StringVar(&o.AdminToken, "admin-token", "", "an administrator's access token, for -notify-rate")
 	cpuProfile := fs.String("cpuprofile", "", "write the load client's own CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write the load client's own allocation profile to this file at the end")
-	gcPercent := fs.Int("gc-percent", 400, "the load client's own GOGC (a GOGC variable wins): it collects rarely so that its own mark phases, which stall its 10,000 readers, stay out of the measured latency")
+	fs.IntVar(&o.PushGCPercent, "push-gc-percent", 400, "with -notify-rate: the load client's own GOGC once the sockets are joined (a GOGC variable wins; 0 = unchanged); collecting rarely keeps its own mark phases, which stall its readers, out of the measured push latency")
 	timeline := fs.String("timeline", "", "write push latency per 250 ms of send time (count, p50, p99, max) to this file")
 	saveTokens := fs.String("save-tokens", "", "write the tokens obtained (one per line) to this file and exit (use with -device-login)")
 	if err := fs.Parse(args); err != nil {
@@ -103,9 +102,6 @@ func run(args []string) int {
 		}
 		fmt.Printf("saved %d tokens to %s\n", len(creds), *saveTokens)
 		return 0
-	}
-	if _, set := os.LookupEnv("GOGC"); !set && *gcPercent > 0 {
-		debug.SetGCPercent(*gcPercent)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

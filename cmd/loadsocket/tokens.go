@@ -39,6 +39,8 @@ type options struct {
 	// measurement is of pushes to joined sockets, not of the join ramp's
 	// after-effects (its garbage, the REST connections' set-up).
 	Settle time.Duration
+	// PushGCPercent is the load client's GOGC while it measures pushes.
+	PushGCPercent int
 	// NotifyUsers limits the recipients to the first sockets.
 	NotifyUsers int
 	AdminToken  string
