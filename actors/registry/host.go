@@ -101,6 +101,10 @@ func (h *host) logger() *slog.Logger {
 }
 
 func (h *host) Receive(ac *actor.Context) {
+	h.reg.stacks.run(func() { h.receive(ac) })
+}
+
+func (h *host) receive(ac *actor.Context) {
 	if h.pid == nil {
 		h.pid = ac.PID()
 	}

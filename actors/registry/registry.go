@@ -82,6 +82,8 @@ type Registry struct {
 	stopped   atomic.Bool
 	sweepStop chan struct{}
 	sweepDone chan struct{}
+	// stacks runs entity handlers (see stackPool).
+	stacks *stackPool
 }
 
 type tableShard struct {
@@ -95,6 +97,11 @@ const (
 	membershipID   = "node"
 	replyKind      = "gamend-reply"
 )
+
+// maxIdleHandlers is how many handler workers (see stackPool) wait between
+// bursts: more than the handlers that run at once under steady load, few
+// enough that their stacks do not matter.
+const maxIdleHandlers = 64
 
 // New builds a registry. Register kinds, then Start.
 func New(cfg Config) *Registry {
@@ -119,7 +126,8 @@ func New(cfg Config) *Registry {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	r := &Registry{cfg: cfg, log: cfg.Logger, store: cfg.Store, kinds: map[string]*Kind{}, seed: maphash.MakeSeed()}
+	r := &Registry{cfg: cfg, log: cfg.Logger, store: cfg.Store, kinds: map[string]*Kind{}, seed: maphash.MakeSeed(),
+		stacks: newStackPool(maxIdleHandlers)}
 	for i := range r.shards {
 		r.shards[i].m = map[string]*entry{}
 	}
@@ -509,6 +517,7 @@ func (r *Registry) Stop(ctx context.Context) error {
 		if r.remote != nil {
 			r.remote.Stop().Wait()
 		}
+		r.stacks.close()
 	})
 	return err
 }
