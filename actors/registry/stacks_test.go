@@ -98,15 +98,19 @@ func TestStackPoolRaisesPanicsOnTheCaller(t *testing.T) {
 func TestStackPoolAfterClose(t *testing.T) {
 	p := newStackPool(2)
 	p.run(func() {})
-	before := runtime.NumGoroutine()
-	p.close()
-	// The idle worker ends.
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() >= before && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	if p.idleCount() != 1 {
+		t.Fatalf("%d idle workers, want 1", p.idleCount())
 	}
-	if runtime.NumGoroutine() >= before {
-		t.Fatalf("the idle worker did not end: %d goroutines, %d before close", runtime.NumGoroutine(), before)
+	w := p.idle[0]
+	p.close()
+	// The idle worker's channel is closed, which ends its loop.
+	select {
+	case _, ok := <-w.work:
+		if ok {
+			t.Fatal("the idle worker got work after close")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("close left the idle worker waiting for work")
 	}
 	// Handlers still run after close, and their workers are not kept.
 	ran := false
