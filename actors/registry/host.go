@@ -101,7 +101,7 @@ func (h *host) logger() *slog.Logger {
 }
 
 func (h *host) Receive(ac *actor.Context) {
-	h.reg.stacks.run(func() { h.receive(ac) })
+	h.reg.stacks.Run(func() { h.receive(ac) })
 }
 
 func (h *host) receive(ac *actor.Context) {

@@ -15,6 +15,7 @@ import (
 	"github.com/anthdm/hollywood/cluster"
 	"github.com/anthdm/hollywood/remote"
 
+	"github.com/gamend-go/gamend/actors/registry/stackpool"
 	"github.com/gamend-go/gamend/persistence/writebehind"
 )
 
@@ -82,8 +83,9 @@ type Registry struct {
 	stopped   atomic.Bool
 	sweepStop chan struct{}
 	sweepDone chan struct{}
-	// stacks runs entity handlers (see stackPool).
-	stacks *stackPool
+	// stacks runs entity handlers on workers that keep their grown stacks
+	// (hollywood starts a fresh goroutine per mailbox burst).
+	stacks *stackpool.Pool
 }
 
 type tableShard struct {
@@ -98,7 +100,7 @@ const (
 	replyKind      = "gamend-reply"
 )
 
-// maxIdleHandlers is how many handler workers (see stackPool) wait between
+// maxIdleHandlers is how many handler workers (see stackpool) wait between
 // bursts: more than the handlers that run at once under steady load, few
 // enough that their stacks do not matter.
 const maxIdleHandlers = 64
@@ -127,7 +129,7 @@ func New(cfg Config) *Registry {
 		cfg.Logger = slog.Default()
 	}
 	r := &Registry{cfg: cfg, log: cfg.Logger, store: cfg.Store, kinds: map[string]*Kind{}, seed: maphash.MakeSeed(),
-		stacks: newStackPool(maxIdleHandlers)}
+		stacks: stackpool.New(maxIdleHandlers)}
 	for i := range r.shards {
 		r.shards[i].m = map[string]*entry{}
 	}
@@ -517,7 +519,7 @@ func (r *Registry) Stop(ctx context.Context) error {
 		if r.remote != nil {
 			r.remote.Stop().Wait()
 		}
-		r.stacks.close()
+		r.stacks.Close()
 	})
 	return err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/klauspost/compress/flate"
 
+	"github.com/gamend-go/gamend/actors/registry/stackpool"
 	"github.com/gamend-go/gamend/transport/phoenix/internal/frame"
 )
 
@@ -139,12 +140,10 @@ func (s *Socket) readLoop() {
 // channel callbacks (a Join may go deep: actor requests, JSON, SQL) then
 // never grow the reader's stack, which sits idle for the life of the
 // socket: it stays at the few KiB the read path needs. Handler goroutines
-// come from a small pool of long-lived workers whose stacks stay grown, so
-// a deep Join does not pay for stack growth each time.
+// come from a pool of long-lived workers whose stacks stay grown, so a deep
+// Join does not pay for stack growth each time.
 func (s *Socket) offload(fn func()) {
-	done := make(chan struct{})
-	task := func() {
-		defer close(done)
+	handlers.Run(func() {
 		defer func() {
 			if r := recover(); r != nil {
 				s.ep.log.Error("socket frame handling panicked", "socket_id", s.id, "user_id", s.userID,
@@ -153,35 +152,14 @@ func (s *Socket) offload(fn func()) {
 			}
 		}()
 		fn()
-	}
-	select {
-	case handlerTasks <- task: // an idle worker takes it
-	default:
-		if handlerWorkers.Add(1) <= maxHandlerWorkers {
-			go handlerWorker(task)
-		} else {
-			handlerWorkers.Add(-1)
-			go task() // every worker busy: a one-off goroutine
-		}
-	}
-	<-done
+	})
 }
 
-// The handler worker pool: at most maxHandlerWorkers goroutines, each
-// serving tasks for the life of the process.
+// handlers is the socket handler pool: up to maxHandlerWorkers idle
+// workers are kept for the life of the process.
+var handlers = stackpool.New(maxHandlerWorkers)
+
 const maxHandlerWorkers = 128
-
-var (
-	handlerTasks   = make(chan func())
-	handlerWorkers atomic.Int32
-)
-
-func handlerWorker(first func()) {
-	first()
-	for task := range handlerTasks {
-		task()
-	}
-}
 
 // process decodes one message and applies it.
 func (s *Socket) process(msg []byte) {

@@ -1,4 +1,4 @@
-package registry
+package stackpool
 
 import (
 	"bytes"
@@ -28,13 +28,13 @@ func deep(n int) byte {
 	return deep(n-1) + pad[n%1024]
 }
 
-func TestStackPoolReusesItsWorkers(t *testing.T) {
-	p := newStackPool(2)
-	defer p.close()
+func TestReusesItsWorkers(t *testing.T) {
+	p := New(2)
+	defer p.Close()
 	caller := goroutineID()
 	var first, second string
-	p.run(func() { first = goroutineID(); deep(32) })
-	p.run(func() { second = goroutineID() })
+	p.Run(func() { first = goroutineID(); deep(32) })
+	p.Run(func() { second = goroutineID() })
 	if first == caller {
 		t.Fatal("the handler ran on the caller's goroutine")
 	}
@@ -43,9 +43,9 @@ func TestStackPoolReusesItsWorkers(t *testing.T) {
 	}
 }
 
-func TestStackPoolKeepsAtMostMaxIdle(t *testing.T) {
-	p := newStackPool(2)
-	defer p.close()
+func TestKeepsAtMostMaxIdle(t *testing.T) {
+	p := New(2)
+	defer p.Close()
 	// Five handlers at once: five workers, of which two stay.
 	var started, release sync.WaitGroup
 	started.Add(5)
@@ -55,54 +55,54 @@ func TestStackPoolKeepsAtMostMaxIdle(t *testing.T) {
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			p.run(func() { started.Done(); release.Wait() })
+			p.Run(func() { started.Done(); release.Wait() })
 		}()
 	}
 	started.Wait()
-	if n := p.idleCount(); n != 0 {
+	if n := p.Idle(); n != 0 {
 		t.Fatalf("%d idle workers while every worker is busy", n)
 	}
 	release.Done()
 	done.Wait()
-	if n := p.idleCount(); n != 2 {
+	if n := p.Idle(); n != 2 {
 		t.Fatalf("%d idle workers after the burst, want 2", n)
 	}
 }
 
-func TestStackPoolRaisesPanicsOnTheCaller(t *testing.T) {
-	p := newStackPool(2)
-	defer p.close()
+func TestRaisesPanicsOnTheCaller(t *testing.T) {
+	p := New(2)
+	defer p.Close()
 	var got any
 	func() {
 		defer func() { got = recover() }()
-		p.run(func() { panic("boom") })
+		p.Run(func() { panic("boom") })
 	}()
-	hp, ok := got.(handlerPanic)
+	hp, ok := got.(Panic)
 	if !ok {
-		t.Fatalf("recovered %#v, want a handlerPanic", got)
+		t.Fatalf("recovered %#v, want a Panic", got)
 	}
-	if hp.value != "boom" || !strings.Contains(hp.String(), "TestStackPoolRaisesPanicsOnTheCaller") {
+	if hp.Value != "boom" || !strings.Contains(hp.String(), "TestRaisesPanicsOnTheCaller") {
 		t.Fatalf("panic %q does not carry the value and the handler's stack", hp.String())
 	}
 	// The worker survived and serves the next handler.
-	if n := p.idleCount(); n != 1 {
+	if n := p.Idle(); n != 1 {
 		t.Fatalf("%d idle workers after a panic, want 1", n)
 	}
 	ran := false
-	p.run(func() { ran = true })
+	p.Run(func() { ran = true })
 	if !ran {
 		t.Fatal("the next handler did not run")
 	}
 }
 
-func TestStackPoolAfterClose(t *testing.T) {
-	p := newStackPool(2)
-	p.run(func() {})
-	if p.idleCount() != 1 {
-		t.Fatalf("%d idle workers, want 1", p.idleCount())
+func TestAfterClose(t *testing.T) {
+	p := New(2)
+	p.Run(func() {})
+	if p.Idle() != 1 {
+		t.Fatalf("%d idle workers, want 1", p.Idle())
 	}
 	w := p.idle[0]
-	p.close()
+	p.Close()
 	// The idle worker's channel is closed, which ends its loop.
 	select {
 	case _, ok := <-w.work:
@@ -114,16 +114,16 @@ func TestStackPoolAfterClose(t *testing.T) {
 	}
 	// Handlers still run after close, and their workers are not kept.
 	ran := false
-	p.run(func() { ran = true })
-	if !ran || p.idleCount() != 0 {
-		t.Fatalf("after close: ran %v, %d idle workers", ran, p.idleCount())
+	p.Run(func() { ran = true })
+	if !ran || p.Idle() != 0 {
+		t.Fatalf("after close: ran %v, %d idle workers", ran, p.Idle())
 	}
 }
 
-// BenchmarkStackPool is a handler that needs 32 KB of stack, the depth of
+// BenchmarkPool is a handler that needs 32 KB of stack, the depth of
 // an SQLite query, on a new goroutine per call (what hollywood's mailbox
 // gives a handler when it is called directly) and through the pool.
-func BenchmarkStackPool(b *testing.B) {
+func BenchmarkPool(b *testing.B) {
 	b.Run("fresh-goroutine", func(b *testing.B) {
 		done := make(chan struct{})
 		for b.Loop() {
@@ -132,11 +132,11 @@ func BenchmarkStackPool(b *testing.B) {
 		}
 	})
 	b.Run("pooled", func(b *testing.B) {
-		p := newStackPool(maxIdleHandlers)
-		defer p.close()
+		p := New(64)
+		defer p.Close()
 		done := make(chan struct{})
 		for b.Loop() {
-			go func() { p.run(func() { deep(32) }); done <- struct{}{} }()
+			go func() { p.Run(func() { deep(32) }); done <- struct{}{} }()
 			<-done
 		}
 	})
