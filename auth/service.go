@@ -157,7 +157,7 @@ func (s *Service) LoginPassword(ctx context.Context, email, password string) (*u
 	}
 	hash := ""
 	if u != nil {
-		hash = u.HashedPassword
+		hash = string(u.HashedPassword)
 	}
 	if !s.pw.Check(hash, password) || u == nil {
 		return nil, TokenPair{}, ErrInvalidCredentials
@@ -247,7 +247,7 @@ func (s *Service) Register(ctx context.Context, email, password string) (*users.
 	if err != nil {
 		return nil, TokenPair{}, err
 	}
-	u, err := s.CreateUser(ctx, users.New{Email: email, Password: hash})
+	u, err := s.CreateUser(ctx, users.New{Email: email, Password: users.PasswordHash(hash)})
 	if err != nil {
 		return nil, TokenPair{}, err
 	}
@@ -347,7 +347,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, password 
 	if err != nil {
 		return err
 	}
-	if u.HasPassword() && !s.pw.Check(u.HashedPassword, current) {
+	if u.HasPassword() && !s.pw.Check(string(u.HashedPassword), current) {
 		return ErrWrongPassword
 	}
 	if verr := ValidatePassword(password, s.opts.MinPasswordLength); verr != nil {

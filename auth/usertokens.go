@@ -170,7 +170,7 @@ func (t *UserTokens) RequestEmailChange(ctx context.Context, u *users.Row, newEm
 	if strings.EqualFold(newEmail, u.Email) {
 		return "", fieldError("email", "did not change")
 	}
-	if u.HasPassword() && !t.svc.pw.Check(u.HashedPassword, currentPassword) {
+	if u.HasPassword() && !t.svc.pw.Check(string(u.HashedPassword), currentPassword) {
 		return "", ErrWrongPassword
 	}
 	if _, err := users.ByEmail(ctx, t.db, newEmail); err == nil {
@@ -374,7 +374,7 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string) (*u
 	}
 	hash := ""
 	if u != nil {
-		hash = u.HashedPassword
+		hash = string(u.HashedPassword)
 	}
 	if !s.pw.Check(hash, password) || u == nil {
 		return nil, ErrInvalidCredentials

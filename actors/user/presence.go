@@ -129,11 +129,11 @@ func init() {
 }
 
 // Sanitize returns a copy of r safe to hand around and send across nodes:
-// the password hash is replaced by a marker (views only need HasPassword).
+// without the password hash (views only need HasPassword, which
+// PasswordSet keeps).
 func Sanitize(r users.Row) users.Row {
-	if r.HashedPassword != "" {
-		r.HashedPassword = "(set)"
-	}
+	r.PasswordSet = r.HasPassword()
+	r.HashedPassword = ""
 	return r
 }
 

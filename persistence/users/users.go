@@ -28,29 +28,36 @@ func IsProvider(p string) bool {
 
 // Row is one users row. Nullable text columns are "" when NULL.
 type Row struct {
-	ID             string
-	Email          string
-	HashedPassword string
-	ConfirmedAt    *time.Time
-	Username       string
-	DisplayName    string
-	ProfileURL     string
-	ProviderIDs    map[string]string // provider -> id, only linked ones (nil when none)
-	DeviceID       string
-	IsAdmin        bool
-	IsActivated    bool
-	Metadata       map[string]any // nil when empty
-	LobbyID        string
-	PartyID        string
-	IsOnline       bool
-	LastSeenAt     *time.Time
-	TokenVersion   int
-	InsertedAt     time.Time
-	UpdatedAt      time.Time
+	ID    string
+	Email string
+	// HashedPassword is the password hash, "" for none. It is never
+	// printed or encoded (PasswordHash), so it stays out of responses,
+	// logs and cross-node messages.
+	HashedPassword PasswordHash `json:"-"`
+	// PasswordSet is whether the account has a password. Unlike the hash
+	// it survives JSON, so a row that crossed nodes (or was stripped of
+	// its hash) still answers HasPassword.
+	PasswordSet  bool
+	ConfirmedAt  *time.Time
+	Username     string
+	DisplayName  string
+	ProfileURL   string
+	ProviderIDs  map[string]string // provider -> id, only linked ones (nil when none)
+	DeviceID     string
+	IsAdmin      bool
+	IsActivated  bool
+	Metadata     map[string]any // nil when empty
+	LobbyID      string
+	PartyID      string
+	IsOnline     bool
+	LastSeenAt   *time.Time
+	TokenVersion int
+	InsertedAt   time.Time
+	UpdatedAt    time.Time
 }
 
 // HasPassword reports whether the account can log in with a password.
-func (r *Row) HasPassword() bool { return r.HashedPassword != "" }
+func (r *Row) HasPassword() bool { return r.PasswordSet || r.HashedPassword != "" }
 
 // Columns is the select list matching Scan.
 const Columns = `id, email, hashed_password, confirmed_at, username, display_name, profile_url,
@@ -74,7 +81,8 @@ func Scan(s Scanner) (*Row, error) {
 	if err != nil {
 		return nil, persistence.NotFound(err)
 	}
-	r.Email, r.HashedPassword, r.DeviceID = email.String, hash.String, dev.String
+	r.Email, r.HashedPassword, r.DeviceID = email.String, PasswordHash(hash.String), dev.String
+	r.PasswordSet = hash.String != ""
 	r.LobbyID, r.PartyID = lobby.String, party.String
 	// Maps stay nil when empty (a user actor per online user keeps a Row;
 	// empty maps cost memory). Reading a nil map is fine.
@@ -149,7 +157,7 @@ func UsernameTaken(ctx context.Context, q persistence.Querier, username string) 
 type New struct {
 	ID          string
 	Email       string
-	Password    string // bcrypt hash, "" = none
+	Password    PasswordHash `json:"-"` // bcrypt hash, "" = none
 	ConfirmedAt *time.Time
 	Username    string
 	DisplayName string
@@ -182,7 +190,7 @@ func Insert(ctx context.Context, tx *persistence.Tx, n New) (*Row, error) {
 	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, hashed_password, confirmed_at, username, display_name, profile_url,
 		discord_id, google_id, facebook_id, apple_id, steam_id, device_id, is_admin, is_activated, metadata, is_online, token_version,
 		inserted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, 0, ?, ?)`,
-		n.ID, nullable(n.Email), nullable(n.Password), n.ConfirmedAt, n.Username, n.DisplayName, n.ProfileURL,
+		n.ID, nullable(n.Email), nullable(string(n.Password)), n.ConfirmedAt, n.Username, n.DisplayName, n.ProfileURL,
 		prov["discord"], prov["google"], prov["facebook"], prov["apple"], prov["steam"], nullable(n.DeviceID),
 		admin, active, false, now, now)
 	if err != nil {

@@ -182,7 +182,7 @@ func (e *Env) CreateUser(t *testing.T, spec UserSpec) *User {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n.Password = h
+		n.Password = users.PasswordHash(h)
 	}
 	row, err := e.Auth.CreateUser(context.Background(), n)
 	if err != nil {
