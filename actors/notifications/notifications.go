@@ -13,21 +13,6 @@ import (
 	"github.com/gamend-go/gamend/persistence/writebehind"
 )
 
-// Errors of the service; the REST layer maps them to API.md §4.9 bodies.
-var (
-	ErrMissingRecipient = errors.New("notifications: missing recipient")
-	ErrSelf             = errors.New("notifications: cannot notify self")
-	ErrNotFriends       = errors.New("notifications: recipient is not a friend")
-	ErrTooMany          = errors.New("notifications: recipient holds too many notifications")
-	ErrNotFound         = errors.New("notifications: not found")
-	ErrRecipientUnknown = errors.New("notifications: recipient does not exist")
-)
-
-// ValidationError lists field errors ({"title":["can't be blank"]}).
-type ValidationError struct{ Fields map[string][]string }
-
-func (e *ValidationError) Error() string { return fmt.Sprintf("notifications: invalid %v", e.Fields) }
-
 // Notification is one stored notification.
 type Notification struct {
 	ID          string
@@ -232,7 +217,7 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 		return err
 	})
 	if s.db.Dialect().ForeignKeyViolation(err) {
-		return Notification{}, ErrRecipientUnknown
+		return Notification{}, s.unknownUsers(ctx, c)
 	}
 	if err != nil {
 		return Notification{}, err
@@ -243,6 +228,28 @@ func (s *Service) upsert(ctx context.Context, c Create, counting bool) (Notifica
 		s.pusher.NotificationCreated(n)
 	}
 	return n, nil
+}
+
+// unknownUsers names which of c's users do not exist after a foreign-key
+// violation (neither dialect's error says which key failed):
+// ErrSenderUnknown, ErrRecipientUnknown, or both joined. A lookup that
+// fails, or finds both (one was deleted and is back, or the violation had
+// another cause), blames the recipient, the only party a player chooses.
+func (s *Service) unknownUsers(ctx context.Context, c Create) error {
+	var errs []error
+	for _, u := range []struct {
+		id  string
+		err error
+	}{{c.SenderID, ErrSenderUnknown}, {c.RecipientID, ErrRecipientUnknown}} {
+		var n int
+		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = ?`, u.id).Scan(&n); err == nil && n == 0 {
+			errs = append(errs, u.err)
+		}
+	}
+	if len(errs) == 0 {
+		return ErrRecipientUnknown
+	}
+	return errors.Join(errs...)
 }
 
 // upsertCapped is the insert-or-update of a notification, inserting only

@@ -72,12 +72,27 @@ func notificationError(err error) error {
 		return ErrCode(http.StatusBadRequest, "cannot_notify_self")
 	case errors.Is(err, notifications.ErrNotFriends), errors.Is(err, notifications.ErrRecipientUnknown):
 		return ErrCode(http.StatusBadRequest, "not_friends")
+	case errors.Is(err, notifications.ErrSenderUnknown):
+		return ErrAuthFailed // the sender's account was deleted while the request ran
 	case errors.Is(err, notifications.ErrTooMany):
 		return ErrCode(http.StatusBadRequest, "too_many_notifications")
 	case errors.Is(err, notifications.ErrNotFound):
 		return ErrCode(http.StatusNotFound, "not_found")
 	}
 	return err
+}
+
+// unknownUserFields names the fields of an admin create whose user does
+// not exist: {"sender_id":["does not exist"]}, recipient_id, or both.
+func unknownUserFields(err error) FieldErrors {
+	fields := FieldErrors{}
+	if errors.Is(err, notifications.ErrSenderUnknown) {
+		fields.Add("sender_id", "does not exist")
+	}
+	if errors.Is(err, notifications.ErrRecipientUnknown) {
+		fields.Add("recipient_id", "does not exist")
+	}
+	return fields
 }
 
 func renderNotifications(list []notifications.Notification) []views.Notification {
@@ -169,6 +184,7 @@ func (s *Server) MountNotifications(svc *notifications.Service) {
 	create := Op(http.MethodPost, "/api/v1/admin/notifications", "admin_create_notification", "Create a notification (no friendship needed; upsert)", "Admin – Notifications", AuthAdmin)
 	create.DefaultStatus = http.StatusCreated
 	create.SkipValidateBody = true
+	create.Description = "422 {\"error\":\"validation_failed\",\"errors\":{\"sender_id\":[\"does not exist\"]}} names each of sender_id and recipient_id that is not an existing user."
 	huma.Register(api, create, func(ctx context.Context, in *adminCreateNotificationInput) (*notificationOne, error) {
 		switch {
 		case in.Body.SenderID == "":
@@ -187,8 +203,8 @@ func (s *Server) MountNotifications(svc *notifications.Service) {
 		}
 		n, err := svc.Create(ctx, notifications.Create{SenderID: in.Body.SenderID, RecipientID: in.Body.RecipientID,
 			Title: in.Body.Title, Content: in.Body.Content, Metadata: in.Body.Metadata})
-		if errors.Is(err, notifications.ErrRecipientUnknown) {
-			return nil, ErrFields(http.StatusUnprocessableEntity, "validation_failed", FieldErrors{"recipient_id": {"does not exist"}})
+		if unknown := unknownUserFields(err); len(unknown) > 0 {
+			return nil, ErrFields(http.StatusUnprocessableEntity, "validation_failed", unknown)
 		}
 		if err != nil {
 			return nil, notificationError(err)

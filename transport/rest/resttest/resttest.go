@@ -44,6 +44,9 @@ type Options struct {
 	MaxPageSize int
 	// ListUsers is the LIST_USERS_ENABLED gate (nil = on).
 	ListUsers func() bool
+	// Mount, when set, registers more routes on e.Server before it starts
+	// (a feature's routes, with services built over e.Queue).
+	Mount func(e *Env)
 }
 
 // Env is one running server over one fresh database.
@@ -113,6 +116,9 @@ func New(t *testing.T, tg persistencetest.Target, opts Options) *Env {
 	e.Server.MountMe(e.Auth, e.Profiles)
 	e.Server.MountUsers(e.Profiles, opts.ListUsers)
 	e.Server.MountAdminUsers(e.Auth, e.Profiles)
+	if opts.Mount != nil {
+		opts.Mount(e)
+	}
 	e.Server.Finish()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
