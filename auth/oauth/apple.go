@@ -61,7 +61,7 @@ func (p *Providers) AppleClientSecret(clientID string) (string, error) {
 // Apple on device) for the profile, using the iOS client id and no
 // redirect URI.
 func (p *Providers) ExchangeAppleIOS(ctx context.Context, code string) (Profile, error) {
-	if p.cfg.Apple.IOSClientID == "" || !p.appleSigner() {
+	if !p.AppleIOSConfigured() {
 		return Profile{}, ErrNotConfigured
 	}
 	if code == "" {

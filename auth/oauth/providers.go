@@ -80,6 +80,34 @@ func (p *Providers) appleSigner() bool {
 	return p.appleKey != nil && p.cfg.Apple.TeamID != "" && p.cfg.Apple.KeyID != ""
 }
 
+// AppleIOSConfigured reports whether the iOS code exchange can run
+// (APPLE_IOS_CLIENT_ID and the signing key: team id, key id, private key).
+func (p *Providers) AppleIOSConfigured() bool {
+	return p.cfg.Apple.IOSClientID != "" && p.appleSigner()
+}
+
+// Disabled names the sign-in flows that cannot run for want of
+// credentials: "discord", "google", "facebook", "apple" (browser and code
+// flows), "apple_ios", "steam_ticket" and "google_id_token". Steam's
+// browser sign-in needs none and is never listed.
+func (p *Providers) Disabled() []string {
+	var off []string
+	for _, n := range []string{Discord, Google, Facebook, Apple} {
+		if !p.Configured(n) {
+			off = append(off, n)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		on   bool
+	}{{"apple_ios", p.AppleIOSConfigured()}, {"steam_ticket", p.SteamConfigured()}, {"google_id_token", p.GoogleIDTokenConfigured()}} {
+		if !f.on {
+			off = append(off, f.name)
+		}
+	}
+	return off
+}
+
 // RedirectURL is the provider's browser callback:
 // {public}/auth/{provider}/callback.
 func (p *Providers) RedirectURL(provider string) string {

@@ -32,12 +32,16 @@ func oauthConfig(cfg *config.Config) oauth.Config {
 // registers the OAuth routes (API.md §4.2). The providers are built here
 // only: the account pages reuse them (a.http.OAuth().Providers()). A Sign
 // in with Apple key that does not parse disables Apple with an error in
-// the log.
+// the log. One Info line names the sign-in flows without credentials,
+// whose routes answer 404 provider_not_configured.
 func mountOAuth(a *app) {
 	log := a.log.With("component", "oauth")
 	providers, err := oauth.NewProviders(oauthConfig(a.cfg))
 	if err != nil {
 		log.Error("Sign in with Apple is disabled", "err", err)
+	}
+	if off := providers.Disabled(); len(off) > 0 {
+		log.Info("OAuth sign-in not configured for some providers; their routes answer 404 provider_not_configured", "disabled_providers", off)
 	}
 	a.http.MountOAuth(oauth.NewService(a.auth, a.queue, providers, oauth.Options{Logger: log}))
 }

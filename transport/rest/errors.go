@@ -97,6 +97,10 @@ var (
 	ErrTooLarge     = ErrMessage(http.StatusRequestEntityTooLarge, "request_too_large", "request body exceeds the size limit")
 	ErrNotAccept    = ErrDetail(http.StatusNotAcceptable)
 	ErrNULInput     = ErrMessage(http.StatusBadRequest, "invalid_input", "NUL characters are not allowed")
+	// ErrProviderNotConfigured answers every route of an OAuth provider (or
+	// flow) whose credentials the operator did not set: a choice of the
+	// operator, not a server error (API.md §13-23).
+	ErrProviderNotConfigured = ErrCode(http.StatusNotFound, "provider_not_configured")
 	// ErrUnsupportedType answers a request body of a media type the API
 	// does not read (API.md §1.2: JSON, url-encoded and multipart forms).
 	ErrUnsupportedType = ErrMessage(http.StatusUnsupportedMediaType, "unsupported_media_type",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -109,18 +110,27 @@ var (
 	errProviderTaken   = ErrMessage(http.StatusConflict, "provider_already_linked", oauth.MsgProviderAlreadyLinked)
 )
 
-func errMisconfigured(what string) *Error {
-	return ErrMessage(http.StatusInternalServerError, "server_misconfigured", what+" is not configured on this server")
-}
+// notConfiguredDoc describes the 404 of a provider route.
+const notConfiguredDoc = "provider_not_configured: this provider (or this flow of it) is not configured on this server " +
+	"(its credentials are not set; the server logs the disabled providers at start-up)"
 
 // oauthOp is an operation that reads a bearer token itself (API.md §4.2):
 // documented with optional bearer security, but without the auth plug, so
-// a bad token never answers 401.
-func oauthOp(method, path, id, summary, desc string) huma.Operation {
+// a bad token never answers 401. Its documented answers include the 404
+// provider_not_configured.
+func (s *Server) oauthOp(method, path, id, summary, desc string) huma.Operation {
 	op := Op(method, path, id, summary, "Authentication", AuthOptional)
 	op.Metadata["auth"] = AuthNone
 	op.Description = desc
 	op.SkipValidateBody = true // missing fields get the contract's 400s
+	errSchema := s.API.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[Error](), true, "Error")
+	content := func() map[string]*huma.MediaType {
+		return map[string]*huma.MediaType{"application/json": {Schema: errSchema}}
+	}
+	op.Responses = map[string]*huma.Response{
+		"404":     {Description: notConfiguredDoc, Content: content()},
+		"default": {Description: "Error", Content: content()},
+	}
 	return op
 }
 
@@ -130,7 +140,7 @@ func oauthOp(method, path, id, summary, desc string) huma.Operation {
 func (s *Server) MountOAuth(svc *oauth.Service) {
 	s.oauth.svc = svc
 	api := s.API
-	huma.Register(api, oauthOp(http.MethodGet, "/api/v1/auth/{provider}", "oauth_request", "Start an OAuth sign-in (polling flow)",
+	huma.Register(api, s.oauthOp(http.MethodGet, "/api/v1/auth/{provider}", "oauth_request", "Start an OAuth sign-in (polling flow)",
 		"Creates an OAuth session and returns the provider URL to open in a browser. Poll the session until it is completed. "+
 			"With a valid bearer access token the session links the provider to that account instead of signing in."),
 		func(ctx context.Context, in *oauthRequestInput) (*OAuthRequestOutput, error) {
@@ -140,7 +150,7 @@ func (s *Server) MountOAuth(svc *oauth.Service) {
 			case errors.Is(err, oauth.ErrUnknownProvider):
 				return nil, errInvalidProvider
 			case errors.Is(err, oauth.ErrNotConfigured):
-				return nil, errMisconfigured(in.Provider + " sign-in")
+				return nil, ErrProviderNotConfigured
 			case err != nil:
 				return nil, err
 			}
@@ -167,7 +177,7 @@ func (s *Server) MountOAuth(svc *oauth.Service) {
 		return out, nil
 	})
 
-	huma.Register(api, oauthOp(http.MethodPost, "/api/v1/auth/{provider}/callback", "oauth_api_callback", "Exchange a provider code for tokens",
+	huma.Register(api, s.oauthOp(http.MethodPost, "/api/v1/auth/{provider}/callback", "oauth_api_callback", "Exchange a provider code for tokens",
 		"Direct exchange for clients that run the provider's SDK: the code (Steam: the auth-session ticket as hex) is exchanged "+
 			"server-side. With a valid bearer access token the provider is linked to that account instead."),
 		func(ctx context.Context, in *oauthCodeInput) (*OAuthCallbackOutput, error) {
@@ -175,46 +185,47 @@ func (s *Server) MountOAuth(svc *oauth.Service) {
 			var prof oauth.Profile
 			var err error
 			switch {
+			case p == oauth.Steam && !svc.Providers().SteamConfigured(),
+				p != oauth.Steam && oauth.IsProvider(p) && !svc.Providers().Configured(p):
+				return nil, ErrProviderNotConfigured
 			case p == oauth.Steam && code == "":
 				return nil, ErrMessage(http.StatusBadRequest, "missing_param", "code (the Steam auth-session ticket, hex) is required")
 			case p == oauth.Steam:
-				if !svc.Providers().SteamConfigured() {
-					return nil, errMisconfigured("Steam ticket sign-in (STEAM_API_KEY, STEAM_APP_ID)")
-				}
 				prof, err = svc.Providers().SteamTicket(ctx, code)
 			case !oauth.IsProvider(p) || code == "":
 				return nil, ErrMessage(http.StatusBadRequest, "missing_or_unsupported", "a code and one of discord, google, facebook, apple or steam are required")
-			case !svc.Providers().Configured(p):
-				return nil, errMisconfigured(p + " sign-in")
 			default:
 				prof, err = svc.Providers().Exchange(ctx, p, code)
 			}
 			return s.oauthDirect(ctx, svc, p, in.Authorization, prof, err)
 		})
 
-	huma.Register(api, oauthOp(http.MethodPost, "/api/v1/auth/apple/ios/callback", "oauth_callback_api_apple_ios", "Exchange a Sign in with Apple code from iOS",
+	huma.Register(api, s.oauthOp(http.MethodPost, "/api/v1/auth/apple/ios/callback", "oauth_callback_api_apple_ios", "Exchange a Sign in with Apple code from iOS",
 		"Like oauth_api_callback for apple, with the iOS client id (APPLE_IOS_CLIENT_ID) and no redirect URI."),
 		func(ctx context.Context, in *oauthAppleIOSInput) (*OAuthCallbackOutput, error) {
-			if in.Body.Code == "" {
+			switch {
+			case !svc.Providers().AppleIOSConfigured():
+				return nil, ErrProviderNotConfigured
+			case in.Body.Code == "":
 				return nil, ErrCode(http.StatusBadRequest, "missing_code")
 			}
 			prof, err := svc.Providers().ExchangeAppleIOS(ctx, in.Body.Code)
-			if errors.Is(err, oauth.ErrNotConfigured) {
-				return nil, errMisconfigured("Sign in with Apple for iOS")
-			}
 			return s.oauthDirect(ctx, svc, oauth.Apple, in.Authorization, prof, err)
 		})
 
-	huma.Register(api, oauthOp(http.MethodPost, "/api/v1/auth/google/id_token", "oauth_google_id_token", "Sign in with a Google id_token",
+	huma.Register(api, s.oauthOp(http.MethodPost, "/api/v1/auth/google/id_token", "oauth_google_id_token", "Sign in with a Google id_token",
 		"Checks the id_token with Google (audience GOOGLE_WEB_CLIENT_ID or GOOGLE_CLIENT_ID, issuer, expiry) and signs in or links."),
 		func(ctx context.Context, in *oauthIDTokenInput) (*OAuthCallbackOutput, error) {
-			if in.Body.IDToken == "" {
+			switch {
+			case !svc.Providers().GoogleIDTokenConfigured():
+				return nil, ErrProviderNotConfigured
+			case in.Body.IDToken == "":
 				return nil, ErrMessage(http.StatusBadRequest, "missing_param", "id_token is required")
 			}
 			prof, err := svc.Providers().GoogleIDToken(ctx, in.Body.IDToken)
 			switch {
 			case errors.Is(err, oauth.ErrNotConfigured):
-				return nil, errMisconfigured("Google sign-in (GOOGLE_CLIENT_ID or GOOGLE_WEB_CLIENT_ID)")
+				return nil, ErrProviderNotConfigured
 			case errors.Is(err, oauth.ErrInvalidAudience):
 				return nil, ErrMessage(http.StatusBadRequest, "invalid_token", "Invalid audience")
 			case errors.Is(err, oauth.ErrInvalidIssuer):
@@ -237,7 +248,7 @@ func (s *Server) MountOAuth(svc *oauth.Service) {
 func (s *Server) oauthDirect(ctx context.Context, svc *oauth.Service, provider, authorization string, prof oauth.Profile, err error) (*OAuthCallbackOutput, error) {
 	switch {
 	case errors.Is(err, oauth.ErrNotConfigured):
-		return nil, errMisconfigured(provider + " sign-in")
+		return nil, ErrProviderNotConfigured
 	case errors.Is(err, oauth.ErrMissingID):
 		svc.LogFailure(provider, err)
 		return nil, ErrDetails(http.StatusBadRequest, "exchange_failed", oauth.DetailMissingID)

@@ -67,6 +67,9 @@ func (s *Server) oauthCallback(c *fiber.Ctx, provider string) error {
 	if !oauth.IsProvider(provider) || svc == nil {
 		return oauthPage(c, http.StatusNotFound, pageUnknownProvider)
 	}
+	if !svc.Providers().Configured(provider) {
+		return oauthPage(c, http.StatusNotFound, pageNotConfigured)
+	}
 	state := callbackParam(c, "state")
 	fetch := func(ctx context.Context) (oauth.Profile, error) {
 		return s.fetchCallbackProfile(ctx, c, svc.Providers(), provider)
@@ -143,6 +146,7 @@ var (
 	pageFailed          = pageText{"Sign-in failed", "The sign-in did not complete. Close this window, return to the game and try again."}
 	pageBadState        = pageText{"Sign-in link expired", "This sign-in link is invalid, has expired or was already used. Return to the game and start again."}
 	pageUnknownProvider = pageText{"Not found", "Unknown sign-in provider."}
+	pageNotConfigured   = pageText{"Not available", "Sign-in with this provider is not configured on this server."}
 )
 
 var pageTemplate = template.Must(template.New("oauth").Parse(`<!doctype html>
@@ -181,6 +185,7 @@ func (s *Server) documentOAuthBrowser() {
 	}
 	redirect := &huma.Response{Description: "Redirect to /auth/success?session_id=… (the outcome is stored on the session), or the web sign-in's answer for a browser: state",
 		Headers: map[string]*huma.Param{"Location": {Schema: str}}}
+	notConfigured := html("unknown provider, or " + notConfiguredDoc + "; an HTML page")
 	oapi := s.API.OpenAPI()
 	oapi.AddOperation(&huma.Operation{
 		OperationID: "oauth_browser_callback", Method: http.MethodGet, Path: "/auth/{provider}/callback",
@@ -192,7 +197,7 @@ func (s *Server) documentOAuthBrowser() {
 			param("code", "query", "authorization code", false),
 			param("error", "query", "set by the provider when the player refused (access_denied)", false),
 		},
-		Responses: map[string]*huma.Response{"302": redirect, "400": html("unknown, expired or already used state")},
+		Responses: map[string]*huma.Response{"302": redirect, "400": html("unknown, expired or already used state"), "404": notConfigured},
 	})
 	oapi.AddOperation(&huma.Operation{
 		OperationID: "oauth_browser_callback_apple", Method: http.MethodPost, Path: "/auth/apple/callback",
@@ -200,7 +205,7 @@ func (s *Server) documentOAuthBrowser() {
 		Description: "Apple posts code, state and, on the first sign-in, user (name) here. Not called by game clients.",
 		RequestBody: &huma.RequestBody{Content: map[string]*huma.MediaType{"application/x-www-form-urlencoded": {Schema: &huma.Schema{
 			Type: huma.TypeObject, Properties: map[string]*huma.Schema{"code": str, "state": str, "user": str, "error": str}}}}},
-		Responses: map[string]*huma.Response{"302": redirect, "400": html("unknown, expired or already used state")},
+		Responses: map[string]*huma.Response{"302": redirect, "400": html("unknown, expired or already used state"), "404": notConfigured},
 	})
 	oapi.AddOperation(&huma.Operation{
 		OperationID: "oauth_success", Method: http.MethodGet, Path: "/auth/success",

@@ -170,11 +170,11 @@ func TestOAuthGoogleIDToken(t *testing.T) {
 	oauthDialects(t, oauthEnvOptions{config: func(c *oauth.Config) { c.Google, c.GoogleWebClientID = oauth.Credentials{}, "" }},
 		func(t *testing.T, e *oauthEnv) {
 			a := e.do(http.MethodPost, "/api/v1/auth/google/id_token", "", map[string]any{"id_token": "x"})
-			if a.Status != 500 || a.JSON["error"] != "server_misconfigured" || a.JSON["message"] == "" {
+			if a.Status != 404 || a.JSON["error"] != "provider_not_configured" {
 				t.Fatalf("%d %s", a.Status, a.Body)
 			}
 			for _, p := range []string{"/api/v1/auth/google/callback"} {
-				if a := e.do(http.MethodPost, p, "", map[string]any{"code": "x"}); a.Status != 500 || a.JSON["error"] != "server_misconfigured" {
+				if a := e.do(http.MethodPost, p, "", map[string]any{"code": "x"}); a.Status != 404 || a.JSON["error"] != "provider_not_configured" {
 					t.Fatalf("%s: %d %s", p, a.Status, a.Body)
 				}
 			}
@@ -182,7 +182,7 @@ func TestOAuthGoogleIDToken(t *testing.T) {
 	oauthDialects(t, oauthEnvOptions{config: func(c *oauth.Config) { c.Steam.AppID, c.Apple.IOSClientID = "", "" }},
 		func(t *testing.T, e *oauthEnv) {
 			for _, p := range []string{"/api/v1/auth/steam/callback", "/api/v1/auth/apple/ios/callback"} {
-				if a := e.do(http.MethodPost, p, "", map[string]any{"code": "abcd"}); a.Status != 500 || a.JSON["error"] != "server_misconfigured" {
+				if a := e.do(http.MethodPost, p, "", map[string]any{"code": "abcd"}); a.Status != 404 || a.JSON["error"] != "provider_not_configured" {
 					t.Fatalf("%s: %d %s", p, a.Status, a.Body)
 				}
 			}

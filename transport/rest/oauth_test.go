@@ -1,6 +1,8 @@
 package rest_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -322,18 +324,73 @@ func TestOAuthAuthorizationURLs(t *testing.T) {
 	})
 }
 
-func TestOAuthMisconfigured(t *testing.T) {
+// TestOAuthProviderNotConfigured: every OAuth route of a provider (or
+// flow) without credentials answers 404 provider_not_configured, never a
+// 5xx: the polling start (sign-in and link), the direct exchanges, the
+// Apple iOS and Google id_token exchanges, and the browser callbacks (an
+// HTML 404 page). Nothing is logged as a failure, no session is created,
+// and the routes are documented with that 404.
+func TestOAuthProviderNotConfigured(t *testing.T) {
 	oauthDialects(t, oauthEnvOptions{config: func(c *oauth.Config) {
-		c.Discord, c.Apple.PrivateKey, c.Apple.KeyID = oauth.Credentials{}, "", ""
+		c.Discord, c.Facebook, c.Google, c.GoogleWebClientID = oauth.Credentials{}, oauth.Credentials{}, oauth.Credentials{}, ""
+		c.Apple.PrivateKey, c.Apple.KeyID = "", ""
+		c.Steam.APIKey, c.Steam.AppID = "", ""
 	}}, func(t *testing.T, e *oauthEnv) {
-		for _, p := range []string{"discord", "apple"} {
-			a := e.do(http.MethodGet, "/api/v1/auth/"+p, "", nil)
-			if a.Status != 500 || a.JSON["error"] != "server_misconfigured" {
-				t.Fatalf("%s: %d %s", p, a.Status, a.Body)
-			}
+		_, token := e.deviceUser("not-configured-device")
+		const want = `{"error":"provider_not_configured"}`
+		for _, p := range []string{"discord", "google", "facebook", "apple"} {
+			t.Run(p, func(t *testing.T) {
+				wantError(t, e.do(http.MethodGet, "/api/v1/auth/"+p, "", nil), 404, want)
+				wantError(t, e.do(http.MethodGet, "/api/v1/auth/"+p, token, nil), 404, want)
+				wantError(t, e.do(http.MethodPost, "/api/v1/auth/"+p+"/callback", "", map[string]any{"code": "x"}), 404, want)
+				wantError(t, e.do(http.MethodPost, "/api/v1/auth/"+p+"/callback", token, map[string]any{}), 404, want)
+				var cb answer
+				if p == "apple" {
+					cb = e.postForm(e.URL+"/auth/apple/callback", url.Values{"code": {"x"}, "state": {"some-state"}})
+				} else {
+					cb = e.do(http.MethodGet, "/auth/"+p+"/callback?code=x&state=some-state", "", nil)
+				}
+				if cb.Status != 404 || !strings.Contains(cb.Body, "not configured on this server") {
+					t.Fatalf("browser callback: %d %s", cb.Status, cb.Body)
+				}
+				cb = e.do(http.MethodGet, "/auth/"+p+"/callback?code=x&state="+rest.BrowserStatePrefix+"nonce", "", nil)
+				if cb.Status != 404 {
+					t.Fatalf("browser sign-in callback: %d %s", cb.Status, cb.Body)
+				}
+			})
 		}
+		wantError(t, e.do(http.MethodPost, "/api/v1/auth/steam/callback", "", map[string]any{"code": "abcd"}), 404, want)
+		wantError(t, e.do(http.MethodPost, "/api/v1/auth/apple/ios/callback", "", map[string]any{"code": "abcd"}), 404, want)
+		wantError(t, e.do(http.MethodPost, "/api/v1/auth/google/id_token", "", map[string]any{"id_token": "x"}), 404, want)
+		// A provider that is configured still answers as before.
 		if a := e.do(http.MethodGet, "/api/v1/auth/steam", "", nil); a.Status != 200 {
 			t.Fatalf("steam OpenID needs no credentials: %d %s", a.Status, a.Body)
+		}
+		wantError(t, e.do(http.MethodGet, "/api/v1/auth/myspace", "", nil), 400, `{"error":"invalid_provider","message":"Unsupported OAuth provider"}`)
+		var sessions int
+		if err := e.DB.QueryRow(context.Background(), `SELECT count(*) FROM oauth_sessions`).Scan(&sessions); err != nil || sessions != 1 {
+			t.Fatalf("oauth sessions: %d %v (only steam's)", sessions, err)
+		}
+		if logs := e.Logs.String(); strings.Contains(logs, `"level":"ERROR"`) {
+			t.Fatalf("an unconfigured provider logged an error:\n%s", logs)
+		}
+
+		var doc struct {
+			Paths map[string]map[string]struct {
+				Responses map[string]struct {
+					Description string `json:"description"`
+				} `json:"responses"`
+			} `json:"paths"`
+		}
+		if err := json.Unmarshal([]byte(e.do(http.MethodGet, "/api/openapi", "", nil).Body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range [][2]string{{"/api/v1/auth/{provider}", "get"}, {"/api/v1/auth/{provider}/callback", "post"},
+			{"/api/v1/auth/apple/ios/callback", "post"}, {"/api/v1/auth/google/id_token", "post"},
+			{"/auth/{provider}/callback", "get"}, {"/auth/apple/callback", "post"}} {
+			if d := doc.Paths[op[0]][op[1]].Responses["404"].Description; !strings.Contains(d, "not configured") {
+				t.Errorf("%s %s: 404 documented as %q", op[1], op[0], d)
+			}
 		}
 	})
 }

@@ -73,6 +73,7 @@ type envOptions struct {
 	production        bool // mailbox preview off
 	previewInProd     bool // production with MAILBOX_PREVIEW_ENABLED
 	oauth             bool // OAuth providers against a fake
+	oauthConfig       func(*oauth.Config) // edits the fake providers' config
 	// listen is the listening address ("127.0.0.1:0" when empty); host,
 	// when set, is the address clients dial instead of the listener's.
 	listen, host string
@@ -114,7 +115,11 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 	var providers *oauth.Providers
 	if eo.oauth {
 		fake = oauthtest.New(t)
-		if providers, err = oauth.NewProviders(fake.Config(base)); err != nil {
+		cfg := fake.Config(base)
+		if eo.oauthConfig != nil {
+			eo.oauthConfig(&cfg)
+		}
+		if providers, err = oauth.NewProviders(cfg); err != nil {
 			t.Fatal(err)
 		}
 		srv.MountOAuth(oauth.NewService(svc, q, providers, oauth.Options{Logger: log}))

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gamend-go/gamend/auth/oauth"
 	"github.com/gamend-go/gamend/auth/oauth/oauthtest"
 	"github.com/gamend-go/gamend/persistence/persistencetest"
 )
@@ -80,4 +81,22 @@ func lastLocation(t *testing.T, b *browser, path string) string {
 		t.Fatalf("no redirect: %d", res.StatusCode)
 	}
 	return loc
+}
+
+// TestBrowserOAuthNotConfigured: a provider without credentials is not
+// offered, starting it sends the browser back with a notice, and its
+// callback answers a 404 page, never a server error.
+func TestBrowserOAuthNotConfigured(t *testing.T) {
+	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
+		e := startEnv(t, tg, envOptions{oauth: true, oauthConfig: func(c *oauth.Config) { c.Discord = oauth.Credentials{} }})
+		b := e.browser()
+		login := b.get("/users/log-in")
+		expect(t, login, 200, "", `action="/users/oauth/google"`)
+		if strings.Contains(login.body, `action="/users/oauth/discord"`) {
+			t.Fatal("the log-in page offers an unconfigured provider")
+		}
+		expect(t, b.post("/users/oauth/discord", nil), 200, "/users/log-in", "Sign-in with that provider is not available.")
+		expect(t, b.get("/auth/discord/callback?code=x&state=browser:nonce"), 404, "", "not configured on this server")
+		expect(t, b.get("/auth/discord/callback?code=x&state=session"), 404, "", "not configured on this server")
+	})
 }
