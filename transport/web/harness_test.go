@@ -73,12 +73,13 @@ type envOptions struct {
 	production        bool // mailbox preview off
 	previewInProd     bool // production with MAILBOX_PREVIEW_ENABLED
 	oauth             bool // OAuth providers against a fake
-	oauthConfig       func(*oauth.Config) // edits the fake providers' config
 	// listen is the listening address ("127.0.0.1:0" when empty); host,
 	// when set, is the address clients dial instead of the listener's.
 	listen, host string
 	// trustedProxies are the REST edge's TRUSTED_PROXIES.
 	trustedProxies []netip.Prefix
+	// oauthConfig, when set, edits the fake providers' config.
+	oauthConfig func(*oauth.Config)
 }
 
 var _ rest.BrowserLogin = (*web.Web)(nil)
