@@ -315,15 +315,17 @@ func (s *Service) fillTx(ctx context.Context, tx *persistence.Tx, u *users.Row, 
 	return users.Get(ctx, tx, u.ID)
 }
 
-// cleanProfile trims the profile to what the account rules accept: an
-// e-mail that is malformed or too long and a too-long avatar URL are
-// dropped, and the display name is cut to the display-name limit.
+// cleanProfile trims the profile to what the account rules accept, so a
+// provider's data never fails a sign-in: an e-mail that is malformed or
+// too long and a too-long avatar URL are dropped, and the display name
+// loses the characters names must not hold (StripUnsafeName) and is cut to
+// the display-name limit.
 func (s *Service) cleanProfile(p ProviderProfile) ProviderProfile {
 	p.Email = strings.TrimSpace(p.Email)
 	if p.Email != "" && s.ValidateEmail(p.Email) != nil {
 		p.Email, p.EmailVerified = "", false
 	}
-	p.DisplayName = truncateRunes(strings.TrimSpace(p.DisplayName), s.opts.MaxDisplayName)
+	p.DisplayName = truncateRunes(strings.TrimSpace(StripUnsafeName(p.DisplayName)), s.opts.MaxDisplayName)
 	if len(p.AvatarURL) > maxProfileURL {
 		p.AvatarURL = ""
 	}

@@ -83,3 +83,92 @@ func TestCandidateUsername(t *testing.T) {
 		t.Fatalf("fixture: the long stem is %d characters, want %d", len(long), max-7)
 	}
 }
+
+// TestUnsafeNameRune checks every character class names must not hold, and
+// that ordinary letters, marks, scripts, emoji and spaces are fine.
+func TestUnsafeNameRune(t *testing.T) {
+	unsafe := []rune{0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1b, 0x1f, 0x7f, 0x80, 0x85, 0x9b, 0x9f,
+		0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+		0x200b, 0x200c, 0x200d, 0x2060, 0xfeff, 0x2028, 0x2029}
+	for _, r := range unsafe {
+		if !UnsafeNameRune(r) {
+			t.Errorf("U+%04X is not refused", r)
+		}
+	}
+	for _, r := range []rune{' ', 'a', 'Z', '0', '~', 0xa0, 0xe9, 0x0301, 0x05d0, 0x0627, 0x65e5, 0x1f3ae, 0x200a, 0x2010, 0x206a, 0xfe0f, 0xfefe, 0xff21} {
+		if UnsafeNameRune(r) {
+			t.Errorf("U+%04X is refused", r)
+		}
+	}
+}
+
+func TestSafeNameAndStrip(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		safe  bool
+		strip string
+	}{
+		{"Zoë O'Brien", true, "Zoë O'Brien"},
+		{"  spaced  ", true, "  spaced  "}, // safe names are left alone
+		{"日本語 🎮", true, "日本語 🎮"},
+		{"", true, ""},
+		{"admin\u202egpj.exe", false, "admingpj.exe"},
+		{"ad\u200bmin", false, "admin"},
+		{"\ufeffBob\u200d", false, "Bob"},
+		{"\x1b[31mRed\x1b[0m", false, "[31mRed[0m"},
+		{"two\nlines\tand\u2028more", false, "two lines and more"},
+		{"a\u0085b\u009bc", false, "a bc"},
+		{"\u2066\u2069", false, ""},
+	} {
+		if got := SafeName(tc.in); got != tc.safe {
+			t.Errorf("SafeName(%q) = %v, want %v", tc.in, got, tc.safe)
+		}
+		got := StripUnsafeName(tc.in)
+		if got != tc.strip {
+			t.Errorf("StripUnsafeName(%q) = %q, want %q", tc.in, got, tc.strip)
+		}
+		if !SafeName(got) {
+			t.Errorf("StripUnsafeName(%q) = %q is not safe", tc.in, got)
+		}
+	}
+}
+
+func TestReservedUsername(t *testing.T) {
+	for _, u := range []string{"admin", "administrator", "root", "system", "support", "moderator", "mod", "gamend", "staff",
+		"official", "security", "help", "null", "undefined", "server", "api",
+		"ADMIN", "Root", "sup.port", "a-d-m-i-n", "s_y_s_t_e_m", "Ad.Min", "m-o-d"} {
+		if !ReservedUsername(u) {
+			t.Errorf("%q is not reserved", u)
+		}
+	}
+	for _, u := range []string{"admins", "admin-1234", "sheep-4821", "modest", "rooty", "help-desk", "apis", "api2", "server-room", "nullable", ""} {
+		if ReservedUsername(u) {
+			t.Errorf("%q is reserved", u)
+		}
+	}
+}
+
+// TestCandidateUsernameNeverReserved: generated usernames (device and
+// OAuth sign-up) are never reserved, and a reserved stem is replaced by a
+// random word rather than spelled out ("admin-1234").
+func TestCandidateUsernameNeverReserved(t *testing.T) {
+	for _, stem := range []string{"", "admin", "root", "sup-port", "api", "mod"} {
+		for attempt := range 6 {
+			for range 50 {
+				got := CandidateUsername(stem, attempt, 32)
+				base := got[:strings.LastIndexByte(got, '-')]
+				if ReservedUsername(got) || ReservedUsername(base) || !ValidUsername(got, 3, 32) {
+					t.Fatalf("CandidateUsername(%q, %d) = %q", stem, attempt, got)
+				}
+				if !slices.Contains(words, base) {
+					t.Fatalf("CandidateUsername(%q, %d) = %q does not use a random word", stem, attempt, got)
+				}
+			}
+		}
+	}
+	for _, w := range words {
+		if ReservedUsername(w) {
+			t.Errorf("the word list holds the reserved %q", w)
+		}
+	}
+}

@@ -21,17 +21,20 @@ type ValidationError struct {
 	Fields map[string][]string
 }
 
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
+func (e *ValidationError) Error() string { return "user: invalid " + fieldList(e.Fields) }
+
+// fieldList renders field errors sorted by field: "a: m1, m2; b: m3".
+func fieldList(fields map[string][]string) string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, k+": "+strings.Join(e.Fields[k], ", "))
+		parts = append(parts, k+": "+strings.Join(fields[k], ", "))
 	}
-	return "user: invalid " + strings.Join(parts, "; ")
+	return strings.Join(parts, "; ")
 }
 
 func (e *ValidationError) add(field string, msgs ...string) {
@@ -49,6 +52,21 @@ func (e *ValidationError) orNil() error {
 		return nil
 	}
 	return e
+}
+
+// RefusedNameError is a display name or username refused because it could
+// impersonate someone or mangle what others see: it holds control,
+// bidirectional or zero-width characters (auth.UnsafeNameRune), or it is a
+// reserved username and the change is not made by an administrator.
+// Fields names each refused field ({"username":["is reserved"]}).
+// Transports answer it with 422, apart from the ordinary validation
+// errors.
+type RefusedNameError struct {
+	Fields map[string][]string
+}
+
+func (e *RefusedNameError) Error() string {
+	return "user: refused name " + fieldList(e.Fields)
 }
 
 // RejectedError is a change refused by a BeforeUpdate hook (the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gamend-go/gamend/auth"
 	"github.com/gamend-go/gamend/persistence/users"
 )
 
@@ -107,6 +108,9 @@ type Changes struct {
 	IsActivated *bool
 	// Metadata replaces the whole map when non-nil ({} clears it).
 	Metadata map[string]any
+	// Privileged marks a change made by an administrator (the admin API,
+	// or an administrator's own profile): it may set a reserved username.
+	Privileged bool
 }
 
 // Empty reports whether c changes nothing.
@@ -123,9 +127,13 @@ func (c Changes) Normalize() Changes {
 	return c
 }
 
-// Validate checks every set field against l and returns a
-// *ValidationError listing all problems, or nil.
+// Validate checks every set field against l. A spoofing name is a
+// *RefusedNameError naming only the refused fields (RefusedNames); any
+// other problem is a *ValidationError listing them all; else nil.
 func (c Changes) Validate(l Limits) error {
+	if err := c.RefusedNames(); err != nil {
+		return err
+	}
 	v := &ValidationError{}
 	if c.DisplayName != nil {
 		v.add("display_name", DisplayNameErrors(*c.DisplayName, l)...)
@@ -137,6 +145,30 @@ func (c Changes) Validate(l Limits) error {
 		v.add("metadata", MetadataErrors(c.Metadata, l)...)
 	}
 	return v.orNil()
+}
+
+// RefusedNames returns a *RefusedNameError when a set display name or
+// username holds a character names must not hold (auth.SafeName), or the
+// username is reserved (auth.ReservedUsername) and c is not Privileged;
+// else nil. Administrators may take reserved usernames, but no one may
+// set an unsafe name.
+func (c Changes) RefusedNames() error {
+	v := &ValidationError{}
+	if c.DisplayName != nil && !auth.SafeName(*c.DisplayName) {
+		v.add("display_name", auth.MsgUnsafeName)
+	}
+	if c.Username != nil {
+		switch {
+		case !auth.SafeName(*c.Username):
+			v.add("username", auth.MsgUnsafeName)
+		case !c.Privileged && auth.ReservedUsername(*c.Username):
+			v.add("username", auth.MsgReservedUsername)
+		}
+	}
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	return &RefusedNameError{Fields: v.Fields}
 }
 
 // MatchesPrefix reports whether the public search for q finds r by its

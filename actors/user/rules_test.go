@@ -1,6 +1,7 @@
 package user_test
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,6 +121,35 @@ func TestMatchesPrefix(t *testing.T) {
 	for q, want := range map[string]bool{"big": true, "BIG B": true, "sheep": true, "SHEEP-48": true, "bob": false, "4821": false} {
 		if got := user.MatchesPrefix(r, q); got != want {
 			t.Errorf("MatchesPrefix(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+// TestChangesRefusedNames: unsafe names are refused for everyone, reserved
+// usernames for all but privileged (administrator) changes, and a refusal
+// names only the refused fields.
+func TestChangesRefusedNames(t *testing.T) {
+	s := func(v string) *string { return &v }
+	for _, tc := range []struct {
+		name string
+		ch   user.Changes
+		want map[string][]string // nil = not refused
+	}{
+		{"plain", user.Changes{DisplayName: s("Bob"), Username: s("bob")}, nil},
+		{"bidi display name", user.Changes{DisplayName: s("b\u202eob")}, map[string][]string{"display_name": {auth.MsgUnsafeName}}},
+		{"escape in username", user.Changes{Username: s("\x1b[2J")}, map[string][]string{"username": {auth.MsgUnsafeName}}},
+		{"reserved", user.Changes{Username: s("admin"), DisplayName: s("x")}, map[string][]string{"username": {auth.MsgReservedUsername}}},
+		{"reserved, privileged", user.Changes{Username: s("admin"), Privileged: true}, nil},
+		{"unsafe, privileged", user.Changes{DisplayName: s("a\u200bb"), Privileged: true}, map[string][]string{"display_name": {auth.MsgUnsafeName}}},
+		{"both", user.Changes{Username: s("root"), DisplayName: s("\ufeff")}, map[string][]string{"username": {auth.MsgReservedUsername}, "display_name": {auth.MsgUnsafeName}}},
+	} {
+		err := tc.ch.Normalize().Validate(user.Limits{})
+		var refused *user.RefusedNameError
+		switch {
+		case tc.want == nil && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != nil && (!errors.As(err, &refused) || !reflect.DeepEqual(refused.Fields, tc.want)):
+			t.Errorf("%s: %v, want refused %v", tc.name, err, tc.want)
 		}
 	}
 }

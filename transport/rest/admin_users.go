@@ -39,7 +39,8 @@ type adminUserPatchInput struct {
 	Body *struct {
 		IsAdmin     *bool          `json:"is_admin,omitempty"`
 		IsActivated *bool          `json:"is_activated,omitempty" doc:"activating an inactive account tells the user"`
-		DisplayName *string        `json:"display_name,omitempty" doc:"at most LIMIT_MAX_DISPLAY_NAME (80) characters"`
+		DisplayName *string        `json:"display_name,omitempty" doc:"at most LIMIT_MAX_DISPLAY_NAME (80) characters; no control, bidirectional-override or zero-width characters"`
+		Username    *string        `json:"username,omitempty" doc:"Gamend-Go addition: lower-cased; the rules of PATCH /api/v1/me/username, but reserved usernames (admin, support, …) are allowed"`
 		Metadata    map[string]any `json:"metadata,omitempty" doc:"replaces the whole map; at most LIMIT_MAX_METADATA_SIZE bytes of JSON"`
 	}
 }
@@ -57,14 +58,17 @@ var errAdminNotFound = ErrCode(http.StatusNotFound, "not_found")
 // adminUserError maps the failures of the admin user and session routes.
 func (s *Server) adminUserError(op string, err error) error {
 	var (
-		verr *user.ValidationError
-		rej  *user.RejectedError
+		verr    *user.ValidationError
+		refused *user.RefusedNameError
+		rej     *user.RejectedError
 	)
 	switch {
 	case errors.Is(err, user.ErrNotFound), errors.Is(err, auth.ErrNotFound):
 		return errAdminNotFound
 	case errors.As(err, &verr):
 		return ErrFields(http.StatusUnprocessableEntity, "validation_failed", FieldErrors(verr.Fields))
+	case errors.As(err, &refused):
+		return ErrFields(http.StatusUnprocessableEntity, "validation_failed", FieldErrors(refused.Fields))
 	case errors.As(err, &rej):
 		return ErrFields(http.StatusUnprocessableEntity, "validation_failed", FieldErrors{"base": {rej.Reason}})
 	case errors.Is(err, user.ErrDeleteRefused):
@@ -130,7 +134,12 @@ func (s *Server) MountAdminUsers(svc *auth.Service, profiles *user.Profiles) {
 		return adminUserBody(row), nil
 	})
 
-	huma.Register(api, Op(http.MethodPatch, "/api/v1/admin/users/{id}", "admin_update_user", "Update a user (admin)", tagAdminUsers, AuthAdmin),
+	patch := Op(http.MethodPatch, "/api/v1/admin/users/{id}", "admin_update_user", "Update a user (admin)", tagAdminUsers, AuthAdmin)
+	patch.Description = "422 validation_failed names each invalid field. A display name or username holding control, " +
+		"bidirectional-override or zero-width characters is refused (\"must not contain control, bidirectional-override or zero-width characters\"). " +
+		"`username` is a Gamend-Go addition; an administrator may give a reserved username (admin, administrator, root, system, support, " +
+		"moderator, mod, gamend, staff, official, security, help, null, undefined, server, api)."
+	huma.Register(api, patch,
 		func(ctx context.Context, in *adminUserPatchInput) (*adminUserOutput, error) {
 			id, err := adminUserID(in.ID)
 			if err != nil {
@@ -138,8 +147,9 @@ func (s *Server) MountAdminUsers(svc *auth.Service, profiles *user.Profiles) {
 			}
 			var ch user.Changes
 			if b := in.Body; b != nil {
-				ch = user.Changes{IsAdmin: b.IsAdmin, IsActivated: b.IsActivated, DisplayName: b.DisplayName, Metadata: b.Metadata}
+				ch = user.Changes{IsAdmin: b.IsAdmin, IsActivated: b.IsActivated, DisplayName: b.DisplayName, Username: b.Username, Metadata: b.Metadata}
 			}
+			ch.Privileged = true
 			row, err := profiles.Update(ctx, id, ch)
 			if err != nil {
 				return nil, s.adminUserError("admin_update_user", err)

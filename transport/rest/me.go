@@ -71,13 +71,13 @@ type passwordInput struct {
 
 type displayNameInput struct {
 	Body struct {
-		DisplayName lenientString `json:"display_name" doc:"at most LIMIT_MAX_DISPLAY_NAME (80) characters; \"\" allowed; stored as given"`
+		DisplayName lenientString `json:"display_name" doc:"at most LIMIT_MAX_DISPLAY_NAME (80) characters; \"\" allowed; stored as given; no control, bidirectional-override or zero-width characters (422)"`
 	}
 }
 
 type usernameInput struct {
 	Body struct {
-		Username lenientString `json:"username" doc:"lower-cased; 3–32 of a-z 0-9 with single . _ - separators, starting and ending alphanumeric; unique"`
+		Username lenientString `json:"username" doc:"lower-cased; 3–32 of a-z 0-9 with single . _ - separators, starting and ending alphanumeric; unique; reserved names (admin, support, …) for administrators only (422)"`
 	}
 }
 
@@ -110,9 +110,10 @@ var errInvalidCurrentPassword = ErrMessage(http.StatusUnauthorized, "invalid_cur
 // the operation's generic failure, never with their text.
 func (s *Server) meError(op string, err error) error {
 	var (
-		averr *auth.ValidationError
-		uverr *user.ValidationError
-		rej   *user.RejectedError
+		averr   *auth.ValidationError
+		uverr   *user.ValidationError
+		refused *user.RefusedNameError
+		rej     *user.RejectedError
 	)
 	switch {
 	case errors.Is(err, auth.ErrNotFound), errors.Is(err, user.ErrNotFound):
@@ -124,6 +125,8 @@ func (s *Server) meError(op string, err error) error {
 		return errInvalidCurrentPassword
 	case errors.As(err, &uverr):
 		return ErrFields(http.StatusBadRequest, "invalid_data", FieldErrors(uverr.Fields))
+	case errors.As(err, &refused): // §13-25: a spoofing or reserved name is refused with 422
+		return ErrFields(http.StatusUnprocessableEntity, "invalid_data", FieldErrors(refused.Fields))
 	case errors.As(err, &rej): // §13-15: a hook rejection is a field error, not a 500
 		field := strings.TrimPrefix(op, "update_current_user_")
 		return ErrFields(http.StatusBadRequest, "invalid_data", FieldErrors{field: {rej.Reason}})
@@ -214,7 +217,10 @@ func (s *Server) MountMe(svc *auth.Service, profiles *user.Profiles) {
 		return out, nil
 	})
 
-	huma.Register(api, lax(Op(http.MethodPatch, "/api/v1/me/display_name", meDisplayName, "Change the current user's display name", "Users", AuthBearer)),
+	dn := lax(Op(http.MethodPatch, "/api/v1/me/display_name", meDisplayName, "Change the current user's display name", "Users", AuthBearer))
+	dn.Description = "400 invalid_data for a name that breaks the rules; 422 {\"error\":\"invalid_data\",\"errors\":{\"display_name\":[\"" +
+		auth.MsgUnsafeName + "\"]}} for one holding control (terminal escapes included), bidirectional-override or zero-width characters (API.md §13-25)."
+	huma.Register(api, dn,
 		func(ctx context.Context, in *displayNameInput) (*displayNameOutput, error) {
 			f := in.Body.DisplayName
 			if !f.Set {
@@ -223,7 +229,8 @@ func (s *Server) MountMe(svc *auth.Service, profiles *user.Profiles) {
 			if !f.Valid {
 				return nil, invalidField("display_name")
 			}
-			row, err := profiles.Update(ctx, CurrentUser(ctx).ID, user.Changes{DisplayName: &f.Value})
+			u := CurrentUser(ctx)
+			row, err := profiles.Update(ctx, u.ID, user.Changes{DisplayName: &f.Value, Privileged: u.IsAdmin})
 			if err != nil {
 				return nil, s.meError(meDisplayName, err)
 			}
@@ -232,7 +239,12 @@ func (s *Server) MountMe(svc *auth.Service, profiles *user.Profiles) {
 			return out, nil
 		})
 
-	huma.Register(api, lax(Op(http.MethodPatch, "/api/v1/me/username", meUsername, "Change the current user's username", "Users", AuthBearer)),
+	un := lax(Op(http.MethodPatch, "/api/v1/me/username", meUsername, "Change the current user's username", "Users", AuthBearer))
+	un.Description = "400 invalid_data for a username that breaks the rules or is taken; 422 {\"error\":\"invalid_data\",\"errors\":{\"username\":[\"" +
+		auth.MsgReservedUsername + "\"]}} for a reserved username (admin, administrator, root, system, support, moderator, mod, gamend, staff, " +
+		"official, security, help, null, undefined, server, api; compared lower-cased and without . _ -), which only administrators may take, " +
+		"and 422 for one holding control, bidirectional-override or zero-width characters (API.md §13-25)."
+	huma.Register(api, un,
 		func(ctx context.Context, in *usernameInput) (*usernameOutput, error) {
 			f := in.Body.Username
 			if !f.Set {
@@ -241,7 +253,8 @@ func (s *Server) MountMe(svc *auth.Service, profiles *user.Profiles) {
 			if !f.Valid {
 				return nil, invalidField("username")
 			}
-			row, err := profiles.Update(ctx, CurrentUser(ctx).ID, user.Changes{Username: &f.Value})
+			u := CurrentUser(ctx)
+			row, err := profiles.Update(ctx, u.ID, user.Changes{Username: &f.Value, Privileged: u.IsAdmin})
 			if err != nil {
 				return nil, s.meError(meUsername, err)
 			}

@@ -3,10 +3,13 @@ package rest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gamend-go/gamend/auth"
+	"github.com/gamend-go/gamend/auth/oauth"
 	"github.com/gamend-go/gamend/auth/oauth/oauthtest"
 	"github.com/gamend-go/gamend/persistence/users"
 )
@@ -180,6 +183,60 @@ func TestOAuthLinking(t *testing.T) {
 		}
 		if err := e.Auth.UnlinkProvider(context.Background(), bob, "steam"); !errors.Is(err, auth.ErrLastMethod) {
 			t.Fatalf("UnlinkProvider of the last provider: %v", err)
+		}
+	})
+}
+
+// TestOAuthSpoofingNameSanitised: a provider name holding bidi, zero-width
+// or control characters never fails a sign-in or a link: the characters
+// are stripped from the display name, and a provider name that spells a
+// reserved username does not become one ("admin-1234" neither).
+func TestOAuthSpoofingNameSanitised(t *testing.T) {
+	oauthDialects(t, oauthEnvOptions{}, func(t *testing.T, e *oauthEnv) {
+		for i, p := range oauth.Names {
+			t.Run(p, func(t *testing.T) {
+				id := func(kind int) string { // Steam ids are 17 digits
+					if p == oauth.Steam {
+						return fmt.Sprintf("76561197%09d", 10*i+kind)
+					}
+					return fmt.Sprintf("%s-spoof-%d-%d", p, i, kind)
+				}
+				who := oauthtest.Identity{ID: id(1), Name: "\u202eEvil\u200b Gamer\x1b[31m\u2066"}
+				e.Fake.QueueLogin(p, who)
+				sess, _ := e.browserFlow(p, "")
+				a := e.poll(sess)
+				if a.JSON["status"] != "completed" {
+					t.Fatalf("sign-in: %s", a.Body)
+				}
+				me := e.whoami(a.data()["access_token"].(string))
+				if me.JSON["display_name"] != "Evil Gamer[31m" {
+					t.Fatalf("display name %q", me.JSON["display_name"])
+				}
+				if u, _ := me.JSON["username"].(string); !strings.HasPrefix(u, "evil-gamer-31m-") {
+					t.Fatalf("username %q", u)
+				}
+
+				// A reserved name is displayed, but is not the username stem.
+				who = oauthtest.Identity{ID: id(2), Name: "Admin"}
+				e.Fake.QueueLogin(p, who)
+				sess, _ = e.browserFlow(p, "")
+				me = e.whoami(e.poll(sess).data()["access_token"].(string))
+				if u, _ := me.JSON["username"].(string); me.JSON["display_name"] != "Admin" || strings.HasPrefix(u, "admin") || auth.ReservedUsername(u) {
+					t.Fatalf("display name %q, username %q", me.JSON["display_name"], u)
+				}
+
+				// Linking fills an empty display name, sanitised too.
+				_, token := e.deviceUser(p + "-spoof-device")
+				who = oauthtest.Identity{ID: id(3), Name: "Linked\u200d\u202e Name"}
+				e.Fake.QueueLogin(p, who)
+				sess, _ = e.browserFlow(p, token)
+				if a := e.poll(sess); a.JSON["status"] != "completed" {
+					t.Fatalf("link: %s", a.Body)
+				}
+				if me := e.whoami(token); me.JSON["display_name"] != "Linked Name" {
+					t.Fatalf("linked display name %q", me.JSON["display_name"])
+				}
+			})
 		}
 	})
 }
