@@ -20,6 +20,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/gamend-go/gamend/actors/user"
 	"github.com/gamend-go/gamend/auth"
 	"github.com/gamend-go/gamend/auth/mail"
 	"github.com/gamend-go/gamend/auth/oauth"
@@ -32,8 +33,8 @@ import (
 )
 
 // env is a real HTTP server on a random loopback port: the REST edge with
-// the JSON auth routes, one bearer-protected test route, and the account
-// pages, on a fresh database.
+// the JSON auth and /me routes, one bearer-protected test route, and the
+// account pages, on a fresh database.
 type env struct {
 	t    *testing.T
 	base string
@@ -104,6 +105,7 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 	srv := rest.New(rest.Options{Logger: log, TrustedProxies: eo.trustedProxies,
 		RateLimit: rest.RateLimits{GeneralLimit: 100000, GeneralWindow: time.Minute, AuthLimit: 100000, AuthWindow: time.Minute}})
 	srv.MountAuth(svc)
+	srv.MountMe(svc, user.NewProfiles(q, user.Options{Logger: log}))
 	huma.Register(srv.API, rest.Op(http.MethodGet, "/api/v1/test/whoami", "test_whoami", "Who am I", "Test", rest.AuthBearer),
 		func(ctx context.Context, _ *struct{}) (*whoami, error) {
 			out := &whoami{}
