@@ -41,6 +41,7 @@ type env struct {
 	db   *persistence.DB
 	svc  *auth.Service
 	box  *mail.Mailbox
+	mail *mail.Queue // delivers to box, or to envOptions.mailer
 	logs *syncBuffer
 	fake *oauthtest.Fake // with envOptions.oauth
 	web  *web.Web
@@ -79,6 +80,10 @@ type envOptions struct {
 	listen, host string
 	// trustedProxies are the REST edge's TRUSTED_PROXIES.
 	trustedProxies []netip.Prefix
+	// mailer, when set, receives the queued e-mails instead of the
+	// development mailbox; mailQueue configures the queue.
+	mailer    mail.Mailer
+	mailQueue mail.QueueOptions
 }
 
 var _ rest.BrowserLogin = (*web.Web)(nil)
@@ -122,9 +127,16 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 		srv.MountOAuth(oauth.NewService(svc, q, providers, oauth.Options{Logger: log}))
 	}
 	box := mail.NewMailbox(0, "Gamend <noreply@localhost>", log)
+	var sender mail.Mailer = box
+	if eo.mailer != nil {
+		sender = eo.mailer
+	}
+	mq := eo.mailQueue
+	mq.Logger = log
+	queue := mail.NewQueue(sender, mq)
 	w := web.New(web.Options{
 		OAuth: providers,
-		Auth:  svc, Mailer: box, Mailbox: box,
+		Auth:  svc, Mailer: queue, Mailbox: box,
 		MailboxPreview:   !eo.production || eo.previewInProd,
 		MailboxAdminOnly: eo.production,
 		PublicURL:        base, CookieSecret: []byte("cookie-secret-cookie-secret-cookie"), Logger: log,
@@ -140,12 +152,13 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
+		_ = queue.Stop(ctx)
 		_ = q.Close(ctx)
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &env{t: t, base: base, db: tg.DB, svc: svc, box: box, logs: logs, fake: fake, web: w}
+	return &env{t: t, base: base, db: tg.DB, svc: svc, box: box, mail: queue, logs: logs, fake: fake, web: w}
 }
 
 // browser is an HTTP client with a cookie jar that follows redirects and
@@ -242,10 +255,31 @@ var (
 	mailLinkRE = regexp.MustCompile(`<a href="(http://[^"]+)">`)
 )
 
+// flushMail waits until the mail queue has delivered every e-mail queued
+// so far.
+func (e *env) flushMail() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.mail.Flush(ctx); err != nil {
+		e.t.Fatalf("mail queue not drained: %v", err)
+	}
+}
+
+// mails returns the development mailbox once the queue is drained, newest
+// first.
+func (e *env) mails() []mail.Stored {
+	e.t.Helper()
+	e.flushMail()
+	return e.box.List()
+}
+
 // mailLink reads the newest e-mail to `to` with subject from the
-// development mailbox page and returns the link in it.
+// development mailbox page (once the queue is drained) and returns the
+// link in it.
 func (b *browser) mailLink(to, subject string) string {
 	b.t.Helper()
+	b.e.flushMail()
 	list := b.get("/dev/mailbox")
 	expect(b.t, list, 200, "/dev/mailbox")
 	for _, m := range mailRowRE.FindAllStringSubmatch(list.body, -1) {
@@ -266,7 +300,7 @@ func (b *browser) mailLink(to, subject string) string {
 // mailCount counts kept e-mails to `to`.
 func (e *env) mailCount(to string) int {
 	n := 0
-	for _, m := range e.box.List() {
+	for _, m := range e.mails() {
 		if m.To == to {
 			n++
 		}

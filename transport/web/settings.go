@@ -83,7 +83,7 @@ func (w *Web) changeEmail(c *fiber.Ctx) error {
 		return err
 	}
 	if err := w.sendEmailChange(c.UserContext(), email, token); err != nil {
-		return err
+		return w.redirect(c, settingsPath, flashError, "The e-mail could not be sent right now. Please try again later.")
 	}
 	return w.redirect(c, settingsPath, flashInfo, "A link to confirm your e-mail change has been sent to "+email+".")
 }
