@@ -341,8 +341,11 @@ func (s *Service) update(ctx context.Context, id, query string, args ...any) err
 
 // ChangePassword sets a new password. When the account already has one,
 // current must match. confirmation is checked only when given. Success bumps
-// token_version, so every token issued before stops working.
-func (s *Service) ChangePassword(ctx context.Context, userID, current, password string, confirmation *string) error {
+// token_version, so every token issued before stops working, and in the
+// same transaction ends every e-mailed link of the account and every
+// browser session but keepSession (the browser that made the change; ""
+// ends all of them).
+func (s *Service) ChangePassword(ctx context.Context, userID, current, password string, confirmation *string, keepSession string) error {
 	u, err := s.User(ctx, userID)
 	if err != nil {
 		return err
@@ -360,8 +363,18 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, password 
 	if err != nil {
 		return err
 	}
-	if err := s.update(ctx, userID, `UPDATE users SET hashed_password = ?, token_version = token_version + 1, updated_at = ? WHERE id = ?`,
-		hash, persistence.Now(), userID); err != nil {
+	err = s.store.Do(ctx, "user:"+userID, func(ctx context.Context, tx *persistence.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE users SET hashed_password = ?, token_version = token_version + 1, updated_at = ? WHERE id = ?`,
+			hash, persistence.Now(), userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(ErrNotFound, err)
+		}
+		return endCredentialsTx(ctx, tx, userID, keepSession)
+	})
+	if err != nil {
 		return err
 	}
 	s.changed(userID)

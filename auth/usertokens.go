@@ -273,6 +273,21 @@ func confirmUser(ctx context.Context, tx *persistence.Tx, u *users.Row) error {
 	return err
 }
 
+// endCredentialsTx ends, inside the transaction that changes or resets a
+// password, every users_tokens row of the account: the e-mailed links of
+// every kind (log-in, password reset, e-mail change, and confirmation, since
+// using one signs its browser in) and every browser session except
+// keepSession ("" = all). Whoever learnt the old password, or read a mail
+// sent before, keeps no way in.
+func endCredentialsTx(ctx context.Context, tx *persistence.Tx, userID, keepSession string) error {
+	q, args := `DELETE FROM users_tokens WHERE user_id = ?`, []any{userID}
+	if keepSession != "" {
+		q, args = q+` AND id <> ?`, append(args, keepSession)
+	}
+	_, err := tx.Exec(ctx, q, args...)
+	return err
+}
+
 // Confirm uses a confirmation token: the account's e-mail is confirmed.
 func (t *UserTokens) Confirm(ctx context.Context, token string) (*users.Row, error) {
 	return t.consume(ctx, ContextConfirm, token, nil, func(ctx context.Context, tx *persistence.Tx, u *users.Row, _ *tokenRow) error {
@@ -290,9 +305,9 @@ func (t *UserTokens) LogInWithLink(ctx context.Context, token string) (*users.Ro
 }
 
 // ResetPassword uses a reset token to set a new password. Like a password
-// change it bumps token_version (every API token stops working) and it ends
-// every browser session and reset link of the account; it also confirms the
-// e-mail. A password that breaks the rules is refused before the token is
+// change it bumps token_version (every API token stops working) and, in the
+// same transaction, ends every browser session and every e-mailed link of
+// the account (endCredentialsTx); it also confirms the e-mail. A password that breaks the rules is refused before the token is
 // used.
 func (t *UserTokens) ResetPassword(ctx context.Context, token, password, confirmation string) (*users.Row, error) {
 	if verr := ValidatePassword(password, t.svc.opts.MinPasswordLength); verr != nil {
@@ -317,8 +332,7 @@ func (t *UserTokens) ResetPassword(ctx context.Context, token, password, confirm
 		if err := confirmUser(ctx, tx, u); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM users_tokens WHERE user_id = ? AND context IN (?, ?)`, u.ID, ContextSession, ContextResetPassword)
-		return err
+		return endCredentialsTx(ctx, tx, u.ID, "")
 	})
 	if err == nil {
 		t.svc.changed(u.ID)

@@ -111,7 +111,7 @@ type Ops struct {
 	GeoIPDBPath           string `env:"GEOIP_DB_PATH" doc:"MaxMind country database path; empty = <GAMEND_DATA_DIR>/GeoLite2-Country.mmdb when present."`
 	AppVersion            string `env:"APP_VERSION" doc:"Version shown in the OpenAPI document and admin pages; empty = the build version."`
 	SentryDSN             string `env:"SENTRY_DSN" secret:"true" doc:"Sentry DSN for error reporting; empty = off."`
-	PprofAddr             string `env:"DEBUG_PPROF_ADDR" doc:"host:port of a Go pprof profiling listener (keep it on loopback); empty = off."`
+	PprofAddr             string `env:"DEBUG_PPROF_ADDR" doc:"host:port of a Go pprof profiling listener, which also serves the expvar counters at /debug/vars (gamend_mail: e-mails sent, retried, failed, dropped); keep it on loopback; empty = off."`
 	IdleMemoryTrim        bool   `env:"IDLE_MEMORY_TRIM" envDefault:"true" doc:"Return freed heap memory to the OS once the server has been quiet for a while after a busy period."`
 	MinGOMAXPROCS         int    `env:"MIN_GOMAXPROCS" envDefault:"4" doc:"Raise Go's GOMAXPROCS to at least this on hosts with 2 or 3 CPUs and no CPU quota (a GOMAXPROCS variable wins; 0 = off): the collector's mark phase then gets a P of its own instead of taking the few there are in turns, which cuts the tail latency under load."`
 	GCPercent             int    `env:"GC_PERCENT" envDefault:"200" doc:"Go garbage collector target as GOGC (a GOGC variable wins): 200 collects half as often under load as Go's 100, for a heap of up to 3× the live data instead of 2× (returned to the OS when the server goes quiet, see IDLE_MEMORY_TRIM)."`

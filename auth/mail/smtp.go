@@ -96,14 +96,15 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	return &SMTP{cfg: cfg, opts: opts}, nil
 }
 
-// Send delivers m through the relay.
+// Send delivers m through the relay. Failures a retry cannot fix (an
+// address that does not parse, a 5xx reply) are marked Permanent.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	msg := gomail.NewMsg()
 	if err := msg.FromFormat(s.cfg.FromName, s.cfg.FromEmail); err != nil {
-		return fmt.Errorf("mail: from address: %w", err)
+		return Permanent(fmt.Errorf("mail: from address: %w", err))
 	}
 	if err := msg.To(m.To); err != nil {
-		return fmt.Errorf("mail: recipient address: %w", err)
+		return Permanent(fmt.Errorf("mail: recipient address: %w", err))
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
@@ -115,7 +116,12 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("mail: smtp client: %w", err)
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("mail: smtp send via %s:%d: %w", s.cfg.Relay, s.cfg.Port, err)
+		err = fmt.Errorf("mail: smtp send via %s:%d: %w", s.cfg.Relay, s.cfg.Port, err)
+		var se *gomail.SendError
+		if errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() < 600 {
+			return Permanent(err)
+		}
+		return err
 	}
 	return nil
 }

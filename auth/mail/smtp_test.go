@@ -39,8 +39,9 @@ type fakeSMTP struct {
 	starttls bool
 	implicit bool
 
-	mu  sync.Mutex
-	got []received
+	mu        sync.Mutex
+	got       []received
+	rcptReply string // answer to RCPT ("" = 250 ok)
 }
 
 func newFakeSMTP(t *testing.T, cert *tls.Config, implicit, starttls bool) *fakeSMTP {
@@ -121,7 +122,13 @@ func (f *fakeSMTP) serve(c net.Conn) {
 			say("250 ok")
 		case "RCPT":
 			cur.rcpt = append(cur.rcpt, line)
-			say("250 ok")
+			f.mu.Lock()
+			reply := f.rcptReply
+			f.mu.Unlock()
+			if reply == "" {
+				reply = "250 ok"
+			}
+			say(reply)
 		case "DATA":
 			say("354 end with .")
 			var b strings.Builder
@@ -271,5 +278,32 @@ func TestMailboxIsBounded(t *testing.T) {
 	}
 	if _, ok := b.Get("1"); ok {
 		t.Fatal("evicted message still readable")
+	}
+}
+
+// A 5xx reply is a permanent failure (the queue does not retry it); a 4xx
+// reply is transient.
+func TestSMTPPermanentFailures(t *testing.T) {
+	for _, tt := range []struct {
+		reply     string
+		permanent bool
+	}{
+		{"550 5.1.1 no such user", true},
+		{"451 4.3.0 try again later", false},
+	} {
+		f := newFakeSMTP(t, nil, false, false)
+		f.mu.Lock()
+		f.rcptReply = tt.reply
+		f.mu.Unlock()
+		m, err := mail.NewSMTP(mail.SMTPConfig{Relay: "127.0.0.1", Port: f.port(), FromEmail: "noreply@example.com", Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = m.Send(ctx, mail.Confirm("player@example.com", "http://localhost:4000/users/confirm/abc"))
+		cancel()
+		if err == nil || mail.IsPermanent(err) != tt.permanent {
+			t.Errorf("%s: err %v, permanent %v; want permanent %v", tt.reply, err, mail.IsPermanent(err), tt.permanent)
+		}
 	}
 }

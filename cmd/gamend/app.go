@@ -17,6 +17,7 @@ import (
 	"github.com/gamend-go/gamend/actors/registry"
 	"github.com/gamend-go/gamend/actors/user"
 	"github.com/gamend-go/gamend/auth"
+	authmail "github.com/gamend-go/gamend/auth/mail"
 	"github.com/gamend-go/gamend/config"
 	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/postgres"
@@ -40,6 +41,7 @@ type app struct {
 	http     *rest.Server
 	ln       net.Listener
 	auth     *auth.Service
+	mail     *authmail.Queue
 
 	notifications *notifications.Service
 	users         *user.Profiles
@@ -226,9 +228,15 @@ func restOptions(cfg *config.Config, log *slog.Logger) rest.Options {
 	}
 }
 
+// mailDrainTimeout bounds how long shutdown waits for queued e-mails, so
+// a relay that is down cannot eat the time the store needs to flush.
+const mailDrainTimeout = 10 * time.Second
+
 // shutdown stops intake first and the store last: HTTP (no new requests,
-// in-flight ones finish), actors (entities passivate and flush), the
-// write-behind queue (drained), then the database.
+// in-flight ones finish), the mail queue (drained for up to
+// mailDrainTimeout; its workers still write tokens), actors (entities
+// passivate and flush), the write-behind queue (drained), then the
+// database.
 func (a *app) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout.Duration())
 	defer cancel()
@@ -243,6 +251,11 @@ func (a *app) shutdown() error {
 		if a.ln != nil {
 			errs = append(errs, a.http.Shutdown(ctx))
 		}
+	}
+	if a.mail != nil {
+		mctx, mcancel := context.WithTimeout(ctx, mailDrainTimeout)
+		errs = append(errs, a.mail.Stop(mctx))
+		mcancel()
 	}
 	if a.reg != nil {
 		errs = append(errs, a.reg.Stop(ctx))

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"expvar"
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	authmail "github.com/gamend-go/gamend/auth/mail"
 	"github.com/gamend-go/gamend/auth/oauth"
@@ -11,7 +14,8 @@ import (
 	"github.com/gamend-go/gamend/transport/web"
 )
 
-// mountWeb builds the mailer and registers the account pages (/, /users/*,
+// mountWeb builds the mail queue (a.mail: its workers deliver to SMTP or
+// to the development mailbox; shutdown drains it) and registers the account pages (/, /users/*,
 // /dev/mailbox: loopback clients only outside production, signed-in admins
 // with MAILBOX_PREVIEW_ENABLED in production). Sign-ups through the JSON
 // route get the confirmation e-mail too (auth OnUserCreated), and OAuth
@@ -23,6 +27,8 @@ func mountWeb(a *app) *web.Web {
 	cfg := a.cfg
 	log := a.log.With("component", "web")
 	mailer, mailbox := newMailer(cfg, log)
+	a.mail = authmail.NewQueue(mailer, authmail.QueueOptions{Logger: a.log.With("component", "mail")})
+	publishMailStats(a.mail)
 	// The pages share the OAuth routes' provider clients (one HTTP client,
 	// one Apple JWKS cache).
 	var providers *oauth.Providers
@@ -32,7 +38,7 @@ func mountWeb(a *app) *web.Web {
 	w := web.New(web.Options{
 		Auth:             a.auth,
 		OAuth:            providers,
-		Mailer:           mailer,
+		Mailer:           a.mail,
 		Mailbox:          mailbox,
 		MailboxPreview:   !cfg.Production() || cfg.Ops.MailboxPreviewEnabled,
 		MailboxAdminOnly: cfg.Production(),
@@ -74,4 +80,24 @@ func newMailer(cfg *config.Config, log *slog.Logger) (authmail.Mailer, *authmail
 	}
 	box := authmail.NewMailbox(0, s.FromName+" <"+from+">", log)
 	return box, box
+}
+
+var (
+	mailStatsOnce sync.Once
+	mailStatsOf   atomic.Pointer[authmail.Queue]
+)
+
+// publishMailStats shows q's counters (sent, retried, failed, dropped, …)
+// as the expvar "gamend_mail", served on DEBUG_PPROF_ADDR at /debug/vars.
+// The variable is registered once per process and reads the latest queue.
+func publishMailStats(q *authmail.Queue) {
+	mailStatsOf.Store(q)
+	mailStatsOnce.Do(func() {
+		expvar.Publish("gamend_mail", expvar.Func(func() any {
+			if q := mailStatsOf.Load(); q != nil {
+				return q.Stats()
+			}
+			return nil
+		}))
+	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"expvar"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
@@ -8,8 +9,8 @@ import (
 	"time"
 )
 
-// startPprof serves Go's profiling endpoints on addr (DEBUG_PPROF_ADDR),
-// on a listener of its own so they are never reachable through the public
+// startPprof serves Go's profiling endpoints and the expvar counters
+// (/debug/vars) on addr (DEBUG_PPROF_ADDR), on a listener of its own so they are never reachable through the public
 // port.
 func startPprof(addr string, log *slog.Logger) {
 	if addr == "" {
@@ -21,6 +22,7 @@ func startPprof(addr string, log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/debug/vars", expvar.Handler()) // counters, e.g. gamend_mail
 	// /debug/freeos runs a GC and returns freed memory to the OS, so a
 	// benchmark can read the live footprint from RSS.
 	mux.HandleFunc("/debug/freeos", func(w http.ResponseWriter, _ *http.Request) {

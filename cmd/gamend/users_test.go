@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	authmail "github.com/gamend-go/gamend/auth/mail"
 	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/users"
 )
@@ -84,9 +85,15 @@ func (ta *testApp) mailboxMessage(t *testing.T, to, subject string) string {
 	}
 }
 
-// mailCount counts the e-mails to `to` with subject on the mailbox page.
+// mailCount counts the e-mails to `to` with subject on the mailbox page,
+// once the mail queue has delivered what was queued so far.
 func (ta *testApp) mailCount(t *testing.T, to, subject string) int {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ta.mail.Flush(ctx); err != nil {
+		t.Fatalf("mail queue not drained: %v", err)
+	}
 	r, err := call(context.Background(), "GET", ta.base+"/dev/mailbox", "", nil)
 	if err != nil || r.Status != 200 {
 		t.Fatalf("mailbox: %v %d", err, r.Status)
@@ -270,6 +277,31 @@ func TestDeleteMeRemovesFriendDMs(t *testing.T) {
 			if got := exists(c.table, c.id); got != c.want {
 				t.Errorf("%s: present %v, want %v", c.what, got, c.want)
 			}
+		}
+	})
+}
+
+// TestMailQueueLifecycle: the server's e-mails go through its mail queue
+// (a.mail), which shutdown stops: afterwards it takes no more mail.
+func TestMailQueueLifecycle(t *testing.T) {
+	forDialects(t, func(t *testing.T, dialect string) {
+		var ta *testApp
+		t.Cleanup(func() { // runs after the app's own cleanup (shutdown)
+			if err := ta.mail.Send(context.Background(), authmail.Message{To: "late@example.com"}); !errors.Is(err, authmail.ErrQueueClosed) {
+				t.Errorf("send after shutdown: %v, want ErrQueueClosed", err)
+			}
+		})
+		ta = newTestApp(t, dialect)
+		const email = "queued@example.com"
+		r, err := call(context.Background(), "POST", ta.base+"/api/v1/register", "", map[string]string{"email": email, "password": "queued-password"})
+		if err != nil || r.Status != 201 {
+			t.Fatalf("register: %v %d %s", err, r.Status, r.Raw)
+		}
+		if n := ta.mailCount(t, email, "Confirm your account"); n != 1 {
+			t.Fatalf("%d confirmation mails", n)
+		}
+		if st := ta.mail.Stats(); st.Sent != 1 || st.Queued != 1 || st.Pending != 0 {
+			t.Fatalf("mail queue stats %+v", st)
 		}
 	})
 }

@@ -35,9 +35,16 @@ describe("browser account pages", { skip: existsSync(executablePath) ? false : "
     await page.fill("#password", password);
     await Promise.all([page.waitForNavigation(), page.click("form[action='/users/register'] button")]);
 
-    // The confirmation e-mail is in the development mailbox.
-    await page.goto(server.url + "/dev/mailbox");
-    const row = page.locator("tr", { hasText: email }).first();
+    // The confirmation e-mail reaches the development mailbox through the
+    // server's mail queue, in the background: reload until it is there.
+    let row;
+    for (let attempt = 0; ; attempt++) {
+      await page.goto(server.url + "/dev/mailbox");
+      row = page.locator("tr", { hasText: email }).first();
+      if ((await row.count()) > 0) break;
+      assert.ok(attempt < 50, "no confirmation e-mail in the development mailbox");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await Promise.all([page.waitForNavigation(), row.locator("a").click()]);
     const confirmLink = await page.locator("a[href*='/users/confirm/']").first().getAttribute("href");
     assert.ok(confirmLink, "confirmation link in the e-mail");

@@ -192,7 +192,8 @@ func (s *Server) MountMe(svc *auth.Service, profiles *user.Profiles) {
 	})
 
 	pw := lax(Op(http.MethodPatch, "/api/v1/me/password", mePassword, "Change the current user's password", "Users", AuthBearer))
-	pw.Description = "Success bumps the token version: every token issued before, including the caller's, stops working (401 Failed.); log in again."
+	pw.Description = "Success bumps the token version: every token issued before, including the caller's, stops working (401 Failed.); log in again. " +
+		"In the same transaction every browser session of the account ends, and so does every e-mailed link not used yet (log-in, password reset, e-mail change, confirmation)."
 	huma.Register(api, pw, func(ctx context.Context, in *passwordInput) (*okOutput, error) {
 		b := in.Body
 		if !b.Password.Set {
@@ -209,7 +210,7 @@ func (s *Server) MountMe(svc *auth.Service, profiles *user.Profiles) {
 			confirmation = &b.PasswordConfirmation.Value
 		}
 		u := CurrentUser(ctx)
-		if err := svc.ChangePassword(ctx, u.ID, b.CurrentPassword.Value, b.Password.Value, confirmation); err != nil {
+		if err := svc.ChangePassword(ctx, u.ID, b.CurrentPassword.Value, b.Password.Value, confirmation, ""); err != nil {
 			return nil, s.meError(mePassword, err)
 		}
 		out := &okOutput{}

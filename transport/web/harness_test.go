@@ -20,6 +20,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/gamend-go/gamend/actors/user"
 	"github.com/gamend-go/gamend/auth"
 	"github.com/gamend-go/gamend/auth/mail"
 	"github.com/gamend-go/gamend/auth/oauth"
@@ -32,14 +33,15 @@ import (
 )
 
 // env is a real HTTP server on a random loopback port: the REST edge with
-// the JSON auth routes, one bearer-protected test route, and the account
-// pages, on a fresh database.
+// the JSON auth and /me routes, one bearer-protected test route, and the
+// account pages, on a fresh database.
 type env struct {
 	t    *testing.T
 	base string
 	db   *persistence.DB
 	svc  *auth.Service
 	box  *mail.Mailbox
+	mail *mail.Queue // delivers to box, or to envOptions.mailer
 	logs *syncBuffer
 	fake *oauthtest.Fake // with envOptions.oauth
 	web  *web.Web
@@ -80,6 +82,10 @@ type envOptions struct {
 	trustedProxies []netip.Prefix
 	// oauthConfig, when set, edits the fake providers' config.
 	oauthConfig func(*oauth.Config)
+	// mailer, when set, receives the queued e-mails instead of the
+	// development mailbox; mailQueue configures the queue.
+	mailer    mail.Mailer
+	mailQueue mail.QueueOptions
 }
 
 var _ rest.BrowserLogin = (*web.Web)(nil)
@@ -106,6 +112,7 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 	srv := rest.New(rest.Options{Logger: log, TrustedProxies: eo.trustedProxies,
 		RateLimit: rest.RateLimits{GeneralLimit: 100000, GeneralWindow: time.Minute, AuthLimit: 100000, AuthWindow: time.Minute}})
 	srv.MountAuth(svc)
+	srv.MountMe(svc, user.NewProfiles(q, user.Options{Logger: log}))
 	huma.Register(srv.API, rest.Op(http.MethodGet, "/api/v1/test/whoami", "test_whoami", "Who am I", "Test", rest.AuthBearer),
 		func(ctx context.Context, _ *struct{}) (*whoami, error) {
 			out := &whoami{}
@@ -126,9 +133,16 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 		srv.MountOAuth(oauth.NewService(svc, q, providers, oauth.Options{Logger: log}))
 	}
 	box := mail.NewMailbox(0, "Gamend <noreply@localhost>", log)
+	var sender mail.Mailer = box
+	if eo.mailer != nil {
+		sender = eo.mailer
+	}
+	mq := eo.mailQueue
+	mq.Logger = log
+	queue := mail.NewQueue(sender, mq)
 	w := web.New(web.Options{
 		OAuth: providers,
-		Auth:  svc, Mailer: box, Mailbox: box,
+		Auth:  svc, Mailer: queue, Mailbox: box,
 		MailboxPreview:   !eo.production || eo.previewInProd,
 		MailboxAdminOnly: eo.production,
 		PublicURL:        base, CookieSecret: []byte("cookie-secret-cookie-secret-cookie"), Logger: log,
@@ -144,12 +158,13 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
+		_ = queue.Stop(ctx)
 		_ = q.Close(ctx)
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &env{t: t, base: base, db: tg.DB, svc: svc, box: box, logs: logs, fake: fake, web: w}
+	return &env{t: t, base: base, db: tg.DB, svc: svc, box: box, mail: queue, logs: logs, fake: fake, web: w}
 }
 
 // browser is an HTTP client with a cookie jar that follows redirects and
@@ -246,10 +261,31 @@ var (
 	mailLinkRE = regexp.MustCompile(`<a href="(http://[^"]+)">`)
 )
 
+// flushMail waits until the mail queue has delivered every e-mail queued
+// so far.
+func (e *env) flushMail() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.mail.Flush(ctx); err != nil {
+		e.t.Fatalf("mail queue not drained: %v", err)
+	}
+}
+
+// mails returns the development mailbox once the queue is drained, newest
+// first.
+func (e *env) mails() []mail.Stored {
+	e.t.Helper()
+	e.flushMail()
+	return e.box.List()
+}
+
 // mailLink reads the newest e-mail to `to` with subject from the
-// development mailbox page and returns the link in it.
+// development mailbox page (once the queue is drained) and returns the
+// link in it.
 func (b *browser) mailLink(to, subject string) string {
 	b.t.Helper()
+	b.e.flushMail()
 	list := b.get("/dev/mailbox")
 	expect(b.t, list, 200, "/dev/mailbox")
 	for _, m := range mailRowRE.FindAllStringSubmatch(list.body, -1) {
@@ -270,7 +306,7 @@ func (b *browser) mailLink(to, subject string) string {
 // mailCount counts kept e-mails to `to`.
 func (e *env) mailCount(to string) int {
 	n := 0
-	for _, m := range e.box.List() {
+	for _, m := range e.mails() {
 		if m.To == to {
 			n++
 		}

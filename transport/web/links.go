@@ -29,9 +29,7 @@ func (w *Web) resendConfirm(c *fiber.Ctx) error {
 		return w.render(c, fiber.StatusUnprocessableEntity, "confirm_resend", page{Title: "Resend confirmation",
 			Form: map[string]string{"email": email}, Errors: verr.Fields})
 	}
-	if err := w.sendByEmail(c.UserContext(), email, auth.ContextConfirm); err != nil {
-		w.log.Error("confirmation e-mail not sent", "err", err)
-	}
+	w.sendByEmail(email, auth.ContextConfirm)
 	return w.redirect(c, "/", flashInfo, msgConfirmSent)
 }
 
@@ -76,9 +74,7 @@ func (w *Web) resetRequest(c *fiber.Ctx) error {
 		return w.render(c, fiber.StatusUnprocessableEntity, "reset_request", page{Title: "Forgot your password?",
 			Form: map[string]string{"email": email}, Errors: verr.Fields})
 	}
-	if err := w.sendByEmail(c.UserContext(), email, auth.ContextResetPassword); err != nil {
-		w.log.Error("password reset e-mail not sent", "err", err)
-	}
+	w.sendByEmail(email, auth.ContextResetPassword)
 	return w.redirect(c, logInPath, flashInfo, msgResetSent)
 }
 

@@ -29,7 +29,7 @@ func TestDevMailboxLoopbackOnly(t *testing.T) {
 	e := startEnv(t, tg, envOptions{trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}})
 	b := e.browser()
 	expect(t, b.register("someone@example.com", "password 123"), 200, "/users/settings")
-	id := e.box.List()[0].ID
+	id := e.mails()[0].ID
 
 	local := [][]string{
 		nil,                                   // a browser on this machine (http://localhost:4000/dev/mailbox)

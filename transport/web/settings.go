@@ -83,7 +83,7 @@ func (w *Web) changeEmail(c *fiber.Ctx) error {
 		return err
 	}
 	if err := w.sendEmailChange(c.UserContext(), email, token); err != nil {
-		return err
+		return w.redirect(c, settingsPath, flashError, "The e-mail could not be sent right now. Please try again later.")
 	}
 	return w.redirect(c, settingsPath, flashInfo, "A link to confirm your e-mail change has been sent to "+email+".")
 }
@@ -103,13 +103,14 @@ func (w *Web) confirmEmail(c *fiber.Ctx) error {
 	return w.redirect(c, settingsPath, flashInfo, "E-mail changed successfully.")
 }
 
-// changePassword sets a new password (token_version is bumped, so every
-// API token stops working) and ends every other browser session; this
-// browser gets a fresh session.
+// changePassword sets a new password: token_version is bumped (every API
+// token stops working), and every e-mailed link and every other browser
+// session of the account end with it. This browser stays signed in, on a
+// fresh session.
 func (w *Web) changePassword(c *fiber.Ctx) error {
-	u, _ := w.current(c)
+	u, cur := w.current(c)
 	confirmation := secretValue(c, "password_confirmation")
-	err := w.auth.ChangePassword(c.UserContext(), u.ID, secretValue(c, "current_password"), secretValue(c, "password"), &confirmation)
+	err := w.auth.ChangePassword(c.UserContext(), u.ID, secretValue(c, "current_password"), secretValue(c, "password"), &confirmation, cur.ID)
 	if errors.Is(err, auth.ErrWrongPassword) {
 		return w.renderSettings(c, fiber.StatusUnprocessableEntity, nil, map[string][]string{"password.current_password": {"is not valid"}})
 	}
@@ -119,13 +120,10 @@ func (w *Web) changePassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := w.tokens.RevokeSessions(c.UserContext(), u.ID, ""); err != nil {
-		return err
-	}
 	if err := w.StartSession(c, u.ID); err != nil {
 		return err
 	}
-	return w.redirect(c, settingsPath, flashInfo, "Password updated. Your other browser sessions were logged out and every API token was revoked.")
+	return w.redirect(c, settingsPath, flashInfo, "Password updated. Your other browser sessions were logged out, every API token was revoked and every link we e-mailed you before no longer works.")
 }
 
 func (w *Web) unlinkProvider(c *fiber.Ctx) error {

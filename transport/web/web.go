@@ -17,8 +17,9 @@ import (
 // Options configures the account pages.
 type Options struct {
 	Auth *auth.Service
-	// Mailer delivers the account e-mails.
-	Mailer mail.Mailer
+	// Mailer queues the account e-mails; its workers deliver them, so no
+	// request waits for (or is timed by) a delivery.
+	Mailer *mail.Queue
 	// Mailbox is the development mailbox when Mailer is one (nil with SMTP).
 	Mailbox *mail.Mailbox
 	// MailboxPreview serves /dev/mailbox (outside production, or with
