@@ -69,8 +69,8 @@ type RateLimit struct {
 	HTTPGeneralWindow Millis `env:"RATE_LIMIT_HTTP_GENERAL_WINDOW" envDefault:"60000" min:"1" doc:"Window of the general HTTP limit, in milliseconds."`
 	HTTPAuthLimit     int    `env:"RATE_LIMIT_HTTP_AUTH_LIMIT" envDefault:"10" min:"1" doc:"Requests per window and client IP on auth routes."`
 	HTTPAuthWindow    Millis `env:"RATE_LIMIT_HTTP_AUTH_WINDOW" envDefault:"60000" min:"1" doc:"Window of the auth HTTP limit, in milliseconds."`
-	WSLimit           int    `env:"RATE_LIMIT_WS_LIMIT" envDefault:"60" min:"1" doc:"Socket pushes per window and user."`
-	WSWindow          Millis `env:"RATE_LIMIT_WS_WINDOW" envDefault:"10000" min:"1" doc:"Window of the socket push limit, in milliseconds."`
+	WSLimit           int    `env:"RATE_LIMIT_WS_LIMIT" envDefault:"60" min:"1" doc:"Socket pushes and channel joins per window and user."`
+	WSWindow          Millis `env:"RATE_LIMIT_WS_WINDOW" envDefault:"10000" min:"1" doc:"Window of the socket push and join limit, in milliseconds."`
 	WebRTCLimit       int    `env:"RATE_LIMIT_WEBRTC_LIMIT" envDefault:"300" min:"1" doc:"DataChannel messages per window and user."`
 	WebRTCWindow      Millis `env:"RATE_LIMIT_WEBRTC_WINDOW" envDefault:"10000" min:"1" doc:"Window of the DataChannel limit, in milliseconds."`
 }

@@ -5,12 +5,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gamend-go/gamend/actors/notifications"
 )
 
 // expectRefused dials with token and header and wants the upgrade refused
@@ -127,33 +131,40 @@ func TestSocketOrigin(t *testing.T) {
 const budgetWindow = "RATE_LIMIT_WS_WINDOW=86400000"
 
 // pushUntilLimited pushes an unknown event on the user topic of each
-// socket in turn; the first limit pushes must be answered unknown_event,
+// socket in turn; the first pushes pushes must be answered unknown_event,
 // the next one rate_limited (with _request_id) followed by phx_close.
-func pushUntilLimited(t *testing.T, socks []*wsClient, topic string, limit int) {
+func pushUntilLimited(t *testing.T, socks []*wsClient, topic string, pushes int) {
 	t.Helper()
-	for i := 0; i <= limit; i++ {
+	for i := 0; i <= pushes; i++ {
 		ws := socks[i%len(socks)]
 		rep := ws.push("1", topic, "dance", map[string]any{"_request_id": i})
 		resp, _ := rep["response"].(map[string]any)
 		want := "unknown_event"
-		if i == limit {
+		if i == pushes {
 			want = "rate_limited"
 		}
 		if rep["status"] != "error" || resp["error"] != want || resp["_request_id"] != float64(i) {
 			t.Fatalf("push %d (socket %d): %v, want %s", i+1, i%len(socks), rep, want)
 		}
-		if i == limit {
+		if i == pushes {
 			ws.waitFor(func(f wsFrame) bool { return f.Topic == topic && f.Event == "phx_close" })
 		}
 	}
 }
 
-// TestSocketPushBudget: RATE_LIMIT_WS_LIMIT/_WINDOW budget the pushes of
-// a user over all their sockets on the real user:{id} channel: over
-// budget, the push gets a rate_limited reply and the channel closes; the
-// socket lives on and joining is not a push.
+// isJoinRateLimited reports whether a join reply is the over-budget
+// refusal.
+func isJoinRateLimited(rep map[string]any) bool {
+	resp, _ := rep["response"].(map[string]any)
+	return rep["status"] == "error" && resp["reason"] == "rate_limited" && resp["error"] == "rate_limited"
+}
+
+// TestSocketPushBudget: RATE_LIMIT_WS_LIMIT/_WINDOW budget the pushes
+// and joins of a user over all their sockets on the real user:{id}
+// channel: over budget, a push gets a rate_limited reply and the channel
+// closes, a join is refused with rate_limited; the sockets live on.
 func TestSocketPushBudget(t *testing.T) {
-	ta := newTestApp(t, "sqlite", "RATE_LIMIT_WS_LIMIT=3", budgetWindow)
+	ta := newTestApp(t, "sqlite", "RATE_LIMIT_WS_LIMIT=5", budgetWindow)
 	id, tok := ta.deviceUser(t, "budget")
 	topic := "user:" + id
 	var socks []*wsClient
@@ -167,19 +178,74 @@ func TestSocketPushBudget(t *testing.T) {
 		}
 		socks = append(socks, ws)
 	}
-	pushUntilLimited(t, socks, topic, 3)
+	pushUntilLimited(t, socks, topic, 3) // 2 joins + 3 pushes = 5
 	// The other socket's budget is spent too.
 	rep := socks[0].push("1", topic, "dance", map[string]any{})
 	if rep["response"].(map[string]any)["error"] != "rate_limited" {
 		t.Fatalf("second socket: %v", rep)
 	}
-	if ta.socket.Stats().RateLimited != 2 {
+	// So is the join budget, which is the same one.
+	if rep := socks[1].join(topic); !isJoinRateLimited(rep) {
+		t.Fatalf("rejoin over budget: %v", rep)
+	}
+	if ta.socket.Stats().RateLimited != 3 {
 		t.Fatalf("stats %+v", ta.socket.Stats())
 	}
-	// Both sockets still serve: a join is not a push.
-	if rep := socks[1].join(topic); rep["status"] != "ok" {
-		t.Fatalf("rejoin: %v", rep)
+	for _, ws := range socks {
+		ws.sync()
 	}
+}
+
+// TestJoinsChargedToSocketBudget (regression): joining user:{id} replays
+// the user's 50 latest notifications, and joins used to be free, so one
+// socket joining over and over received megabytes for a few bytes sent.
+// Joins are charged to RATE_LIMIT_WS_*: past the budget a join gets the
+// rate_limited refusal and no replay, so what a socket receives over any
+// number of joins is bounded by the budget.
+func TestJoinsChargedToSocketBudget(t *testing.T) {
+	forDialects(t, func(t *testing.T, dialect string) {
+		const limit, joins = 3, 20
+		ta := newTestApp(t, dialect, fmt.Sprintf("RATE_LIMIT_WS_LIMIT=%d", limit), budgetWindow)
+		admin, _ := ta.deviceUser(t, "flood-admin")
+		id, tok := ta.deviceUser(t, "flood")
+		for i := range 50 {
+			if _, err := ta.notifications.Create(context.Background(), notifications.Create{SenderID: admin, RecipientID: id,
+				Title: fmt.Sprintf("n%02d", i), Content: strings.Repeat("b", 500)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		topic := "user:" + id
+		ws, _, err := ta.dial(t, tok, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		replayed := event(topic, "notification_created")
+		var oneReplay int
+		for i := range joins {
+			before := ws.bytesReceived()
+			rep := ws.join(topic)
+			ws.sync()
+			switch {
+			case i < limit && rep["status"] != "ok":
+				t.Fatalf("join %d: %v", i+1, rep)
+			case i >= limit && !isJoinRateLimited(rep):
+				t.Fatalf("join %d over budget: %v", i+1, rep)
+			}
+			if i == 0 {
+				oneReplay = ws.bytesReceived() - before
+			}
+		}
+		if n := ws.count(replayed); n != limit*50 {
+			t.Fatalf("%d notifications replayed over %d joins, want %d", n, joins, limit*50)
+		}
+		// Each refused join costs its reply (and the heartbeat's).
+		if got, bound := ws.bytesReceived(), limit*oneReplay+(joins-limit)*300; got > bound {
+			t.Fatalf("received %d bytes over %d joins, want at most %d (one replay is %d)", got, joins, bound, oneReplay)
+		}
+		if got := ta.socket.Stats().RateLimited; got != joins-limit {
+			t.Fatalf("RateLimited = %d, want %d", got, joins-limit)
+		}
+	})
 }
 
 // TestSocketPushBudgetSharedInRedis: with RATE_LIMIT_BACKEND=redis the
@@ -196,7 +262,7 @@ func TestSocketPushBudgetSharedInRedis(t *testing.T) {
 	_, _ = rand.Read(b)
 	dir := t.TempDir()
 	env := []string{"RATE_LIMIT_BACKEND=redis", "RATE_LIMIT_REDIS_URL=redis://127.0.0.1:6379/0",
-		"RATE_LIMIT_REDIS_PREFIX=test-" + hex.EncodeToString(b) + ":", "RATE_LIMIT_WS_LIMIT=4", budgetWindow,
+		"RATE_LIMIT_REDIS_PREFIX=test-" + hex.EncodeToString(b) + ":", "RATE_LIMIT_WS_LIMIT=6", budgetWindow,
 		// One database and one signing secret: a token of either node
 		// works on both.
 		"GAMEND_DATA_DIR=" + dir, "SQLITE_DATABASE_PATH=" + filepath.Join(dir, "shared.db")}
@@ -215,7 +281,7 @@ func TestSocketPushBudgetSharedInRedis(t *testing.T) {
 		}
 		socks = append(socks, ws)
 	}
-	pushUntilLimited(t, socks, topic, 4)
+	pushUntilLimited(t, socks, topic, 4) // 2 joins + 4 pushes = 6
 	if n1.socket.Stats().RateLimited+n2.socket.Stats().RateLimited != 1 {
 		t.Fatalf("rate limited: node 1 %d, node 2 %d", n1.socket.Stats().RateLimited, n2.socket.Stats().RateLimited)
 	}

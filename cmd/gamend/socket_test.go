@@ -20,6 +20,7 @@ type wsClient struct {
 	conn   *websocket.Conn
 	mu     sync.Mutex
 	frames []wsFrame
+	bytes  int // message bytes received
 	notify chan struct{}
 	ref    int
 	closed chan struct{}
@@ -72,6 +73,7 @@ func (c *wsClient) read() {
 		f.PayloadRaw = string(arr[4])
 		c.mu.Lock()
 		c.frames = append(c.frames, f)
+		c.bytes += len(b)
 		c.mu.Unlock()
 		select {
 		case c.notify <- struct{}{}:
@@ -135,6 +137,13 @@ func (c *wsClient) waitFor(pred func(wsFrame) bool) wsFrame {
 			c.t.Fatalf("timed out waiting for a frame; received:\n%s", strings.Join(evs, "\n"))
 		}
 	}
+}
+
+// bytesReceived returns the bytes of the Phoenix frames received so far.
+func (c *wsClient) bytesReceived() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
 }
 
 // count returns how many received frames match pred.

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -19,6 +20,7 @@ import (
 	"github.com/gamend-go/gamend/persistence"
 	"github.com/gamend-go/gamend/persistence/postgres"
 	"github.com/gamend-go/gamend/persistence/sqlite"
+	"github.com/gamend-go/gamend/persistence/users"
 )
 
 // EnvPostgresURL names the variable that enables the PostgreSQL suite.
@@ -102,4 +104,29 @@ func Postgres(t testing.TB) Target {
 	}
 	t.Cleanup(func() { db.Close() })
 	return Target{Name: "postgres", URL: u, DB: db}
+}
+
+// PauseNextUserLoad pauses the next database read of user id through c
+// after it has loaded the row and before the cache stores or discards
+// it: loaded is closed once that read is paused, and resume lets it go
+// on (call it once). Other reads are not paused; the hook is removed when
+// the test ends. Tests use it to interleave a cache fill with a change
+// and its Invalidate.
+func PauseNextUserLoad(t testing.TB, c *users.Cache, id string) (loaded <-chan struct{}, resume func()) {
+	t.Helper()
+	paused, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	c.SetLoadHook(func(loadedID string) {
+		if loadedID != id {
+			return
+		}
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			close(paused)
+			<-release
+		}
+	})
+	t.Cleanup(func() { c.SetLoadHook(nil) })
+	return paused, func() { close(release) }
 }

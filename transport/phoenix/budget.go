@@ -11,16 +11,16 @@ import (
 	"github.com/gamend-go/gamend/transport/phoenix/internal/ratelimit"
 )
 
-// PushBudget is a per-user budget of client pushes shared by several
-// nodes (API.md §7: RATE_LIMIT_WS_* counters are per node by default and
+// PushBudget is a per-user budget of client pushes and joins shared by
+// several nodes (API.md §7: RATE_LIMIT_WS_* counters are per node by default and
 // shared with RATE_LIMIT_BACKEND=redis). Set it as Config.PushBudget;
 // without one, each node counts on its own. When AllowPush fails (the
 // store is unreachable), the endpoint falls back to its per-node count
 // for that push, so an outage neither blocks every push nor lifts the
 // limit.
 type PushBudget interface {
-	// AllowPush charges one push of userID at now and reports whether it
-	// is within the budget.
+	// AllowPush charges one push or join of userID at now and reports
+	// whether it is within the budget.
 	AllowPush(ctx context.Context, userID string, now time.Time) (bool, error)
 }
 

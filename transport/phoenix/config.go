@@ -38,14 +38,15 @@ type Config struct {
 	// MaxSocketsPerUser caps concurrent sockets per user on this node
 	// (LIMIT_MAX_SOCKETS_PER_USER); 0 = no cap.
 	MaxSocketsPerUser int
-	// PushLimit client pushes per PushWindow per user, across the user's
-	// sockets on this node (RATE_LIMIT_WS_LIMIT / _WINDOW). Default 60
-	// per 10 s. A PushBudget must be built with the same numbers.
+	// PushLimit client pushes and joins (phx_join on any topic, accepted
+	// or not) per PushWindow per user, across the user's sockets on this
+	// node (RATE_LIMIT_WS_LIMIT / _WINDOW). Default 60 per 10 s. A
+	// PushBudget must be built with the same numbers.
 	PushLimit  int
 	PushWindow time.Duration
-	// PushBudget, when set, counts pushes across nodes instead (the
-	// redis backend of §7, NewRedisBudget); the per-node count stays as
-	// the fallback when it fails.
+	// PushBudget, when set, counts pushes and joins across nodes instead
+	// (the redis backend of §7, NewRedisBudget); the per-node count stays
+	// as the fallback when it fails.
 	PushBudget PushBudget
 	// PushBudgetTimeout bounds one PushBudget call. Default 1 s.
 	PushBudgetTimeout time.Duration

@@ -79,7 +79,18 @@ func (s *Socket) push(c *Conn, it outItem) error {
 
 var errJoinCrashed = errors.New("join crashed")
 
+// join answers a phx_join. Every join is charged to the user's push
+// budget first, whatever its topic and outcome (a user channel's join
+// replays up to 50 notifications, so free joins would be an amplifier);
+// over budget it gets the join-refusal reply rate_limited (API.md §7),
+// and neither the channel's Join nor an existing channel on the topic is
+// touched.
 func (s *Socket) join(f frame.Frame) {
+	if !s.ep.allowPush(s, time.Now()) {
+		s.ep.stats.rateLimited.Add(1)
+		s.reply(f.JoinRef, f.Ref, f.Topic, "error", bodyJoinRateLimited)
+		return
+	}
 	ch, ok := s.ep.router.Match(f.Topic)
 	if !ok {
 		s.reply(f.JoinRef, f.Ref, f.Topic, "error", bodyUnmatchedTopic)

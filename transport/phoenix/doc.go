@@ -7,7 +7,8 @@
 // an Authenticator, per-user socket cap), the socket session (one reader
 // and one writer goroutine, a bounded outbound queue, heartbeats, idle
 // timeout), the channel protocol (phx_join, phx_leave, phx_reply,
-// phx_close, phx_error) and the per-user push budget (§7). What a topic
+// phx_close, phx_error) and the per-user budget of pushes and joins (§7;
+// a join counts because it can replay a burst). What a topic
 // means is not its business: the domain plugs Channel implementations
 // into a Router by topic pattern ("user:*", "lobbies", ...).
 //
@@ -43,7 +44,7 @@
 //
 // Replies and pushes are JSON without HTML escaping (MarshalJSON), as
 // Phoenix sends them. Error replies the transport makes itself
-// (rate_limited, internal_error, unmatched topic) echo the push's
+// to a push (rate_limited, internal_error, unmatched topic) echo its
 // _request_id, which the Godot SDK matches replies by.
 //
 // # Goroutines and memory

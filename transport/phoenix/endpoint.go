@@ -77,9 +77,9 @@ func Mount(app *fiber.App, cfg Config, auth Authenticator, router *Router) *Endp
 	return e
 }
 
-// allowPush charges one client push of s's user to the push budget: the
-// shared PushBudget when configured (falling back to this node's count
-// when it fails), else this node's count.
+// allowPush charges one client push or join of s's user to the push
+// budget: the shared PushBudget when configured (falling back to this
+// node's count when it fails), else this node's count.
 func (e *Endpoint) allowPush(s *Socket, now time.Time) bool {
 	if b := e.cfg.PushBudget; b != nil {
 		ctx, cancel := context.WithTimeout(s.ctx, e.cfg.PushBudgetTimeout)

@@ -85,5 +85,9 @@ var (
 	bodyUnmatchedTopic = []byte(`{"reason":"unmatched topic"}`)
 	bodyJoinCrashed    = []byte(`{"reason":"join crashed"}`)
 	bodyRateLimited    = []byte(`{"error":"rate_limited"}`)
-	bodyInternal       = []byte(`{"error":"internal_error"}`)
+	// bodyJoinRateLimited refuses a join over the push budget: the
+	// join-refusal key of API.md §5.2 (reason) and the rate-limit reply of
+	// §7 (error), so a client reading either sees rate_limited.
+	bodyJoinRateLimited = []byte(`{"reason":"rate_limited","error":"rate_limited"}`)
+	bodyInternal        = []byte(`{"error":"internal_error"}`)
 )

@@ -26,7 +26,7 @@ type Stats struct {
 	IdleTimeouts         int64 // sockets closed with CloseIdleTimeout
 	MalformedFrames      int64 // sockets closed for undecodable frames
 	OversizedFrames      int64 // sockets closed with CloseMessageTooBig
-	RateLimited          int64 // pushes refused by the per-user budget
+	RateLimited          int64 // pushes and joins refused by the per-user budget
 	ChannelCrashes       int64 // HandleIn panics (phx_error sent)
 	// Detached counts sockets whose session left fasthttp's hijack
 	// handler at once, so fasthttp pooled the upgrade's request context

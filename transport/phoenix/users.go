@@ -89,7 +89,7 @@ func (t *userTable) remove(s *Socket, now time.Time) {
 	}
 }
 
-// allowPush charges one client push to userID's budget.
+// allowPush charges one client push or join to userID's budget.
 func (t *userTable) allowPush(userID string, now time.Time) bool {
 	sh := t.shard(userID)
 	sh.mu.Lock()

@@ -33,7 +33,7 @@ func (c *client) expectRaw(want string) {
 // matches replies by it), whatever JSON value it is; without one the
 // body is unchanged. Channel-made replies are the channel's business.
 func TestTransportErrorsEchoRequestID(t *testing.T) {
-	s := startServer(t, phoenix.Config{PushLimit: 5, PushWindow: time.Hour})
+	s := startServer(t, phoenix.Config{PushLimit: 7, PushWindow: time.Hour})
 	c := s.dial(t, "u1")
 
 	// A push to a topic that is not joined.
@@ -42,9 +42,12 @@ func TestTransportErrorsEchoRequestID(t *testing.T) {
 	c.send(`["1","2","room:a","echo",{}]`)
 	c.expectRaw(`["1","2","room:a","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}]`)
 
+	// Two joins: the first two charges of the budget.
 	c.send(`["1","3","room:a","phx_join",{}]`)
 	c.recv()
-	// internal_error, answered now (1st push of the budget) and deferred (2nd).
+	c.send(`["2","13","room:b","phx_join",{}]`)
+	c.recv()
+	// internal_error, answered now (3rd charge of the budget) and deferred (4th).
 	c.send(`["1","4","room:a","error",{"x":1,"_request_id":7}]`)
 	c.expectRaw(`["1","4","room:a","phx_reply",{"status":"error","response":{"error":"internal_error","_request_id":7}}]`)
 	c.send(`["1","5","room:a","later_error",{"_request_id":{"n":8}}]`)
@@ -57,17 +60,16 @@ func TestTransportErrorsEchoRequestID(t *testing.T) {
 	// A channel's ReplyError is sent as the channel made it.
 	c.send(`["1","8","room:a","other",{"_request_id":10}]`)
 	c.expectRaw(`["1","8","room:a","phx_reply",{"status":"error","response":{"error":"unknown_event"}}]`)
-	// rate_limited (6th push), then the channel closes.
+	// rate_limited (8th charge), then the channel closes.
 	c.send(`["1","9","room:a","echo",{"_request_id":11}]`)
 	c.expectRaw(`["1","9","room:a","phx_reply",{"status":"error","response":{"error":"rate_limited","_request_id":11}}]`)
 	c.expect(`["1","1","room:a","phx_close",{}]`)
 	// The shared pre-encoded bodies were not modified on the way.
 	c.send(`["1","10","room:a","echo",{}]`)
 	c.expectRaw(`["1","10","room:a","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}]`)
-	c.send(`["1","11","room:a","phx_join",{}]`)
-	c.recv()
-	c.send(`["1","12","room:a","echo",{}]`)
-	c.expectRaw(`["1","12","room:a","phx_reply",{"status":"error","response":{"error":"rate_limited"}}]`)
+	c.send(`["2","12","room:b","echo",{}]`)
+	c.expectRaw(`["2","12","room:b","phx_reply",{"status":"error","response":{"error":"rate_limited"}}]`)
+	c.expect(`["2","2","room:b","phx_close",{}]`)
 }
 
 // TestNoHTMLEscaping (regression): everything the transport encodes for
