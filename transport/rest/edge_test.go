@@ -123,6 +123,48 @@ func TestInternalErrorIsLogged(t *testing.T) {
 	}
 }
 
+// TestErrorLogsOmitRawPath: e-mail link tokens travel in paths, so the
+// panic-recovery log and the last-resort error log name the matched route
+// pattern, never the raw path.
+func TestErrorLogsOmitRawPath(t *testing.T) {
+	logs := &resttest.Buffer{}
+	base := startServer(t, rest.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	const token = "SFMyNTY-secret-link-token"
+	tests := []struct{ path, message, route string }{
+		{"/api/v1/test/panic/" + token, "panic in HTTP handler", "/api/v1/test/panic/:token"},
+		{"/test/fail/" + token, "unhandled HTTP error", "/test/fail/:token"},
+	}
+	for _, tt := range tests {
+		r := do(t, "GET", base+tt.path, "")
+		if r.status != 500 || strings.TrimSpace(r.body) != `{"errors":{"detail":"Internal Server Error"}}` {
+			t.Fatalf("%s: %d %s", tt.path, r.status, r.body)
+		}
+		line := logLine(t, logs, tt.message)
+		if !strings.Contains(line, `"route":"`+tt.route+`"`) || !strings.Contains(line, `"request_id":"`+r.header.Get("X-Request-Id")+`"`) {
+			t.Errorf("log line %q lacks the route %s or the request id", line, tt.route)
+		}
+	}
+	if strings.Contains(logs.String(), token) {
+		t.Fatalf("the log holds the raw path:\n%s", logs.String())
+	}
+}
+
+// logLine waits for the log line containing msg (error logs are written
+// while the answer is sent) and returns it.
+func logLine(t *testing.T, logs *resttest.Buffer, msg string) string {
+	t.Helper()
+	for range 100 {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, msg) {
+				return l
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no log line %q in\n%s", msg, logs.String())
+	return ""
+}
+
 // TestCORSOnlyOnAPI: the cookie-authenticated browser pages never answer
 // CORS, whatever the Origin; the API and the socket endpoint do.
 func TestCORSOnlyOnAPI(t *testing.T) {

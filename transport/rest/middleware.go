@@ -62,7 +62,8 @@ func (s *Server) recoverAndLog(c *fiber.Ctx) (err error) {
 	c.Locals(localLogger, s.log)
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("panic in HTTP handler", "panic", r, "method", c.Method(), "path", c.Path(),
+			// The route pattern, never the raw path (see below).
+			s.log.Error("panic in HTTP handler", "panic", r, "method", c.Method(), "route", routePattern(c),
 				"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "stack", string(debug.Stack()))
 			err = writeError(c, ErrInternal)
 		}
@@ -219,7 +220,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			return writeError(c, ErrDetail(fe.Code))
 		}
 	}
-	s.log.Error("unhandled HTTP error", "err", err, "path", c.Path(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+	s.log.Error("unhandled HTTP error", "err", err, "method", c.Method(), "route", routePattern(c), "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
 	return writeError(c, ErrInternal)
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/gamend-go/gamend/transport/rest"
 )
@@ -80,6 +81,15 @@ func startServer(t *testing.T, opts rest.Options) string {
 		})
 	huma.Register(s.API, huma.Operation{OperationID: "test_panic", Method: http.MethodGet, Path: "/api/v1/test/panic"},
 		func(ctx context.Context, _ *struct{}) (*echoOutput, error) { panic("secret detail") })
+	huma.Register(s.API, huma.Operation{OperationID: "test_panic_token", Method: http.MethodGet, Path: "/api/v1/test/panic/{token}"},
+		func(ctx context.Context, _ *struct {
+			Token string `path:"token"`
+		}) (*echoOutput, error) {
+			panic("handler bug")
+		})
+	// A plain fiber route whose error is neither a contract error nor a
+	// fiber.Error: errorHandler's last resort.
+	s.App.Get("/test/fail/:token", func(c *fiber.Ctx) error { return errors.New("plain failure") })
 	huma.Register(s.API, huma.Operation{OperationID: "test_fail", Method: http.MethodGet, Path: "/api/v1/test/fail"},
 		func(ctx context.Context, _ *struct{}) (*echoOutput, error) {
 			return nil, errors.New("db exploded: secret detail")
