@@ -36,7 +36,7 @@ type HTTP struct {
 	Host            string   `env:"PHX_HOST" envDefault:"localhost" doc:"Public host name used for URLs, OAuth redirects and the WebSocket origin check."`
 	Port            int      `env:"PORT" envDefault:"4000" min:"1" max:"65535" doc:"HTTP listen port."`
 	Scheme          string   `env:"PHX_SCHEME" oneof:"http,https" doc:"Public URL scheme; empty = http for localhost/127.0.0.1, else https."`
-	AllowedOrigins  string   `env:"PHX_ALLOWED_ORIGINS" doc:"Comma list of allowed CORS/WebSocket origins (bare hosts become //host, regex: prefix = regex); empty = any."`
+	AllowedOrigins  string   `env:"PHX_ALLOWED_ORIGINS" doc:"Comma list of allowed CORS/WebSocket origins (bare hosts become //host, regex: prefix = regex), which alone get CORS with credentials; empty = CORS * without credentials and WebSocket origin = PHX_HOST."`
 	MaxBodyBytes    int64    `env:"MAX_BODY_BYTES" envDefault:"1048576" min:"1" doc:"Largest accepted request body in bytes; larger bodies get 413."`
 	TrustedProxies  []string `env:"TRUSTED_PROXIES" envDefault:"127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,::1/128,fd00::/8" doc:"Comma list of proxy CIDRs whose forwarding headers give the client IP; none = trust no proxy."`
 	ShutdownTimeout Millis   `env:"SHUTDOWN_TIMEOUT_MS" envDefault:"15000" min:"1" doc:"Milliseconds allowed for draining requests and the write queue at shutdown."`

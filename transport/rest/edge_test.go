@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gamend-go/gamend/config"
 	"github.com/gamend-go/gamend/persistence/users"
 	"github.com/gamend-go/gamend/transport/rest"
 	"github.com/gamend-go/gamend/transport/rest/resttest"
@@ -182,9 +183,56 @@ func TestCORSOnlyOnAPI(t *testing.T) {
 	}
 	for _, path := range []string{"/api/v1/health", "/socket/websocket"} {
 		r := do(t, "OPTIONS", base+path, "", "Origin", "https://game.example", "Access-Control-Request-Method", "GET")
-		if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "https://game.example" {
+		if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "*" {
 			t.Errorf("%s preflight: %d %v", path, r.status, r.header)
 		}
+	}
+}
+
+// TestCORSCredentials: without PHX_ALLOWED_ORIGINS (or with "*") the API
+// answers every origin, "null" included, with "*" and never allows
+// credentials, so a hostile page cannot make cookie- or auth-carrying
+// requests read their answers; configured origins get their own origin
+// back with credentials, and other origins get nothing.
+func TestCORSCredentials(t *testing.T) {
+	unset, _ := config.ParseOrigins("")
+	star, _ := config.ParseOrigins("*")
+	game, _ := config.ParseOrigins("https://game.example, regex:^https://[a-z]+\\.studio\\.example$")
+	type want struct{ origin, credentials string }
+	tests := []struct {
+		name    string
+		origins rest.OriginMatcher
+		origin  string
+		want    want
+	}{
+		{"no origins option: evil", nil, "https://evil.example", want{"*", ""}},
+		{"no origins option: null", nil, "null", want{"*", ""}},
+		{"unset: evil", unset, "https://evil.example", want{"*", ""}},
+		{"unset: null", unset, "null", want{"*", ""}},
+		{"star: evil", star, "https://evil.example", want{"*", ""}},
+		{"configured: listed origin", game, "https://game.example", want{"https://game.example", "true"}},
+		{"configured: regex origin", game, "https://qa.studio.example", want{"https://qa.studio.example", "true"}},
+		{"configured: evil", game, "https://evil.example", want{"", ""}},
+		{"configured: null", game, "null", want{"", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := startServer(t, rest.Options{Origins: tt.origins})
+			pre := do(t, "OPTIONS", base+"/api/v1/me", "", "Origin", tt.origin,
+				"Access-Control-Request-Method", "PATCH", "Access-Control-Request-Headers", "authorization,content-type")
+			get := do(t, "GET", base+"/api/v1/health", "", "Origin", tt.origin)
+			for name, h := range map[string]http.Header{"preflight": pre.header, "request": get.header} {
+				if got := h.Get("Access-Control-Allow-Origin"); got != tt.want.origin {
+					t.Errorf("%s: Access-Control-Allow-Origin %q, want %q", name, got, tt.want.origin)
+				}
+				if got := h.Get("Access-Control-Allow-Credentials"); got != tt.want.credentials {
+					t.Errorf("%s: Access-Control-Allow-Credentials %q, want %q", name, got, tt.want.credentials)
+				}
+			}
+			if tt.want.origin != "" && !strings.Contains(strings.ToLower(pre.header.Get("Access-Control-Allow-Headers")), "authorization") {
+				t.Errorf("preflight allows headers %q", pre.header.Get("Access-Control-Allow-Headers"))
+			}
+		})
 	}
 }
 

@@ -35,19 +35,33 @@ func (s *Server) useMiddleware() {
 	app.Use(requestid.New(requestid.Config{Header: fiber.HeaderXRequestID}))
 	app.Use(s.recoverAndLog)
 	app.Use(s.resolveClientIP)
-	app.Use(cors.New(cors.Config{
-		// Only the API (and the socket endpoint) is cross-origin: the
-		// cookie-authenticated browser pages must never answer CORS.
-		Next:             func(c *fiber.Ctx) bool { return !corsPath(c.Path()) },
-		AllowOriginsFunc: func(origin string) bool { return s.opts.Origins == nil || s.opts.Origins.Match(origin) },
-		AllowMethods:     "GET,POST,PUT,PATCH,DELETE,OPTIONS",
-		AllowHeaders:     "content-type,authorization",
-		AllowCredentials: true,
-		ExposeHeaders:    "x-request-time",
-	}))
+	app.Use(cors.New(s.corsConfig()))
 	app.Use(s.rateLimit())
 	app.Use(checkAccept)
 	app.Use(rejectNUL)
+}
+
+// corsConfig is the API's CORS policy (API.md §1.2). Only the API (and the
+// socket endpoint) is cross-origin: the cookie-authenticated browser pages
+// never answer CORS. Without configured origins every origin gets
+// "Access-Control-Allow-Origin: *" and never credentials, so no page can
+// read an answer to a request that carried the user's cookies; configured
+// origins get their own origin back, with credentials, and other origins
+// get no CORS headers.
+func (s *Server) corsConfig() cors.Config {
+	cfg := cors.Config{
+		Next:          func(c *fiber.Ctx) bool { return !corsPath(c.Path()) },
+		AllowMethods:  "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+		AllowHeaders:  "content-type,authorization",
+		ExposeHeaders: "x-request-time",
+	}
+	if o := s.opts.Origins; o == nil || o.Any() {
+		cfg.AllowOrigins = "*"
+		return cfg
+	}
+	cfg.AllowOriginsFunc = s.opts.Origins.Match
+	cfg.AllowCredentials = true
+	return cfg
 }
 
 // corsPath reports whether CORS applies to path: /api/* and /socket/*.

@@ -18,7 +18,11 @@ import (
 // OriginMatcher decides whether a browser Origin may use the API
 // (config.Origins implements it).
 type OriginMatcher interface {
+	// Match reports whether origin is one of the configured origins.
 	Match(origin string) bool
+	// Any reports that no origin list is configured (or it lists "*"): the
+	// API then answers every origin with "*" and no credentials.
+	Any() bool
 }
 
 // RateLimits are the per-IP HTTP limits (API.md §7).
@@ -41,9 +45,12 @@ type Options struct {
 	Version        string
 	MaxBodyBytes   int
 	TrustedProxies []netip.Prefix
-	Origins        OriginMatcher
-	RateLimit      RateLimits
-	MaxPageSize    int
+	// Origins are the browser origins allowed to call the API with
+	// credentials (PHX_ALLOWED_ORIGINS); nil, or a matcher whose Any is
+	// true, allows every origin without credentials.
+	Origins     OriginMatcher
+	RateLimit   RateLimits
+	MaxPageSize int
 	// OpenAPIEnabled gates /api/openapi and /api/docs (read per request).
 	OpenAPIEnabled func() bool
 }
