@@ -1,8 +1,6 @@
 package rest_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,18 +16,7 @@ import (
 
 const nulBody = `{"error":"invalid_input","message":"NUL characters are not allowed"}`
 
-func gzipped(t *testing.T, s string) string {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	if _, err := w.Write([]byte(s)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
+func gzipped(t *testing.T, s string) string { return string(resttest.Gzip(t, []byte(s))) }
 
 // TestNULCharactersRejected: a NUL in any string input of an API request
 // would make PostgreSQL fail (500); the edge answers 400 invalid_input

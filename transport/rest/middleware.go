@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/valyala/fasthttp"
 )
 
 // Fiber Locals keys: the resolved client address, and the server's logger
@@ -34,6 +35,7 @@ func (s *Server) useMiddleware() {
 	app := s.App
 	app.Use(requestid.New(requestid.Config{Header: fiber.HeaderXRequestID}))
 	app.Use(s.recoverAndLog)
+	app.Use(holdEncoding)
 	app.Use(s.resolveClientIP)
 	app.Use(cors.New(s.corsConfig()))
 	app.Use(s.rateLimit())
@@ -239,36 +241,33 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 }
 
 // rejectNUL answers 400 {"error":"invalid_input",…} for an /api request
-// that carries a NUL character in its path, query or body: PostgreSQL
-// refuses NUL in text and JSON values, so it would otherwise surface as a
-// 500 deep inside a handler. Browser pages validate their own input (a
-// garbage e-mail token is an "invalid link" page, not a 400).
-//
-// Paths and query strings are checked raw (a NUL byte or its escape %00).
-// Bodies are scanned only when JSON (a NUL byte, or a \u0000 escape) or
-// url-encoded (a NUL byte or %00); multipart uploads are left alone.
+// that carries a NUL character in its path or query string (raw, or its
+// escape %00): PostgreSQL refuses NUL in text and JSON values, so it would
+// otherwise surface as a 500 deep inside a handler. Bodies are checked by
+// bodyHasNUL once they are decoded, after routing and auth (bodyParams).
+// Browser pages validate their own input (a garbage e-mail token is an
+// "invalid link" page, not a 400).
 func rejectNUL(c *fiber.Ctx) error {
-	if !strings.HasPrefix(c.Path(), "/api/") || !requestHasNUL(c) {
+	if !strings.HasPrefix(c.Path(), "/api/") {
 		return c.Next()
 	}
-	return writeError(c, ErrNULInput)
-}
-
-func requestHasNUL(c *fiber.Ctx) bool {
 	uri := c.Request().URI()
 	if urlEncodedHasNUL(uri.PathOriginal()) || urlEncodedHasNUL(uri.QueryString()) {
-		return true
+		return writeError(c, ErrNULInput)
 	}
-	req := c.Request()
+	return c.Next()
+}
+
+// bodyHasNUL reports a NUL character in a plain (decoded) request body:
+// a JSON body (a NUL byte, or a \u0000 escape) or a url-encoded one (a NUL
+// byte or %00); other bodies, such as multipart uploads, are not scanned.
+func bodyHasNUL(req *fasthttp.Request) bool {
 	body := req.Body()
 	if len(body) == 0 {
 		return false
 	}
 	switch bodyKind(req.Header.ContentType()) {
 	case kindJSON:
-		if len(req.Header.ContentEncoding()) > 0 {
-			body = c.Body() // decompressed, as the handler will read it
-		}
 		return jsonHasNUL(body)
 	case kindForm:
 		return urlEncodedHasNUL(body)
