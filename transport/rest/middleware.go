@@ -22,13 +22,15 @@ const (
 	localLogger   = "gamend.logger"
 )
 
-// RealIP returns the client address resolved by the middleware.
+// RealIP returns the client address resolved by the middleware (see
+// ClientIP): the rate-limit key and the access log's ip. It is what a
+// trusted proxy says, so it never grants access: checks that must hold for
+// the machine itself (the development mailbox) use PeerIP.
 func RealIP(c *fiber.Ctx) netip.Addr {
 	if a, ok := c.Locals(localClientIP).(netip.Addr); ok {
 		return a
 	}
-	a, _ := netip.ParseAddr(c.Context().RemoteIP().String())
-	return a
+	return PeerIP(c)
 }
 
 func (s *Server) useMiddleware() {
@@ -109,9 +111,13 @@ func routePattern(c *fiber.Ctx) string {
 	return "-"
 }
 
+// resolveClientIP stores the client address (ClientIP): the TCP peer, or
+// what the configured header says when the peer is a trusted proxy.
 func (s *Server) resolveClientIP(c *fiber.Ctx) error {
-	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	ip := ClientIP(peer, s.opts.TrustedProxies, c.Get("CF-Connecting-IP"), c.Get("Fly-Client-IP"), c.Get(fiber.HeaderXForwardedFor))
+	ip := PeerIP(c)
+	if isTrusted(ip, s.opts.TrustedProxies) {
+		ip = ClientIP(ip, s.opts.TrustedProxies, s.opts.ClientIPHeader, headerValue(c, s.opts.ClientIPHeader))
+	}
 	c.Locals(localClientIP, ip)
 	return c.Next()
 }

@@ -44,7 +44,13 @@ type Options struct {
 	AccessLogLevel slog.Level
 	Version        string
 	MaxBodyBytes   int
+	// TrustedProxies are the peers whose forwarding header is believed
+	// (TRUSTED_PROXIES); nil trusts none.
 	TrustedProxies []netip.Prefix
+	// ClientIPHeader is the one header read from a trusted proxy
+	// (CLIENT_IP_HEADER): X-Forwarded-For (default), X-Real-IP,
+	// CF-Connecting-IP, Fly-Client-IP, or "none" (see ClientIP).
+	ClientIPHeader string
 	// Origins are the browser origins allowed to call the API with
 	// credentials (PHX_ALLOWED_ORIGINS); nil, or a matcher whose Any is
 	// true, allows every origin without credentials.
@@ -61,6 +67,11 @@ func (o *Options) defaults() {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
+	}
+	if h, ok := CanonicalClientIPHeader(o.ClientIPHeader); ok {
+		o.ClientIPHeader = h
+	} else {
+		o.ClientIPHeader = ClientIPNone
 	}
 	if o.MaxPageSize <= 0 {
 		o.MaxPageSize = 100

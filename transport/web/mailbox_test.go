@@ -1,13 +1,13 @@
 package web_test
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/gamend-go/gamend/persistence/persistencetest"
+	"github.com/gamend-go/gamend/transport/rest/resttest"
 )
 
 // getWith loads path in b with extra request headers (name, value, ...).
@@ -60,19 +60,36 @@ func TestDevMailboxLoopbackOnly(t *testing.T) {
 		}
 	}
 
-	// A client reaching the server over a real non-loopback interface.
-	addr := nonLoopbackIPv4(t)
+	// A client reaching the server over a real non-loopback interface: its
+	// TCP peer address is not loopback, so no header opens the mailbox,
+	// not even when that peer is a trusted proxy (as every private address
+	// used to be by default) that claims a loopback client.
+	addr := resttest.NonLoopbackIPv4()
 	if addr == "" {
 		t.Skip("no non-loopback IPv4 interface: direct remote client not tested")
 	}
-	lan := startEnv(t, persistencetest.SQLite(t), envOptions{listen: "0.0.0.0:0", host: addr})
+	lanProxy := []netip.Prefix{netip.PrefixFrom(netip.MustParseAddr(addr), 32), netip.MustParsePrefix("127.0.0.0/8")}
+	lan := startEnv(t, persistencetest.SQLite(t), envOptions{listen: "0.0.0.0:0", host: addr, trustedProxies: lanProxy})
 	rb := lan.browser()
 	expect(t, rb.register("lan@example.com", "password 123"), 200, "/users/settings")
-	if p := rb.get("/dev/mailbox"); p.status != 404 {
-		t.Fatalf("mailbox from %s: %d", addr, p.status)
-	}
-	if strings.Contains(rb.get("/").body, "/dev/mailbox") {
-		t.Fatal("home page links the mailbox for a remote client")
+	lanID := lan.box.List()[0].ID
+	for _, hdr := range [][]string{
+		nil,
+		{"X-Forwarded-For", "127.0.0.1"},
+		{"X-Forwarded-For", "::1"},
+		{"X-Forwarded-For", "127.0.0.1, 127.0.0.1"},
+		{"X-Real-IP", "127.0.0.1"},
+		{"CF-Connecting-IP", "127.0.0.1"},
+		{"Fly-Client-IP", "127.0.0.1"},
+	} {
+		for _, path := range []string{"/dev/mailbox", "/dev/mailbox/" + lanID} {
+			if p := rb.getWith(path, hdr...); p.status != 404 || strings.Contains(p.body, "lan@example.com") {
+				t.Fatalf("%s from %s with %v: %d", path, addr, hdr, p.status)
+			}
+		}
+		if strings.Contains(rb.getWith("/", hdr...).body, "/dev/mailbox") {
+			t.Fatalf("home page links the mailbox for a remote client with %v", hdr)
+		}
 	}
 
 	// In production with MAILBOX_PREVIEW_ENABLED, administrators read it
@@ -85,26 +102,4 @@ func TestDevMailboxLoopbackOnly(t *testing.T) {
 	if p := prod.browser().get(loopback + "/dev/mailbox"); p.status != 404 {
 		t.Fatalf("anonymous local client in production: %d", p.status)
 	}
-}
-
-// nonLoopbackIPv4 returns an IPv4 address of an interface that is up and
-// not loopback, or "".
-func nonLoopbackIPv4(t *testing.T) string {
-	t.Helper()
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return ""
-	}
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
-				return n.IP.String()
-			}
-		}
-	}
-	return ""
 }

@@ -23,8 +23,9 @@ type Options struct {
 	// Mailbox is the development mailbox when Mailer is one (nil with SMTP).
 	Mailbox *mail.Mailbox
 	// MailboxPreview serves /dev/mailbox (outside production, or with
-	// MAILBOX_PREVIEW_ENABLED), to clients on the loopback interface only
-	// (rest.RealIP). MailboxAdminOnly (production) serves it to signed-in
+	// MAILBOX_PREVIEW_ENABLED), to clients whose TCP peer address is
+	// loopback (rest.PeerIP; headers can only refuse, never grant).
+	// MailboxAdminOnly (production) serves it to signed-in
 	// administrators instead, from anywhere. Others get 404.
 	MailboxPreview   bool
 	MailboxAdminOnly bool
