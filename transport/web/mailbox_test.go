@@ -60,36 +60,19 @@ func TestDevMailboxLoopbackOnly(t *testing.T) {
 		}
 	}
 
-	// A client reaching the server over a real non-loopback interface: its
-	// TCP peer address is not loopback, so no header opens the mailbox,
-	// not even when that peer is a trusted proxy (as every private address
-	// used to be by default) that claims a loopback client.
+	// A client reaching the server over a real non-loopback interface.
 	addr := resttest.NonLoopbackIPv4()
 	if addr == "" {
 		t.Skip("no non-loopback IPv4 interface: direct remote client not tested")
 	}
-	lanProxy := []netip.Prefix{netip.PrefixFrom(netip.MustParseAddr(addr), 32), netip.MustParsePrefix("127.0.0.0/8")}
-	lan := startEnv(t, persistencetest.SQLite(t), envOptions{listen: "0.0.0.0:0", host: addr, trustedProxies: lanProxy})
+	lan := startEnv(t, persistencetest.SQLite(t), envOptions{listen: "0.0.0.0:0", host: addr})
 	rb := lan.browser()
 	expect(t, rb.register("lan@example.com", "password 123"), 200, "/users/settings")
-	lanID := lan.box.List()[0].ID
-	for _, hdr := range [][]string{
-		nil,
-		{"X-Forwarded-For", "127.0.0.1"},
-		{"X-Forwarded-For", "::1"},
-		{"X-Forwarded-For", "127.0.0.1, 127.0.0.1"},
-		{"X-Real-IP", "127.0.0.1"},
-		{"CF-Connecting-IP", "127.0.0.1"},
-		{"Fly-Client-IP", "127.0.0.1"},
-	} {
-		for _, path := range []string{"/dev/mailbox", "/dev/mailbox/" + lanID} {
-			if p := rb.getWith(path, hdr...); p.status != 404 || strings.Contains(p.body, "lan@example.com") {
-				t.Fatalf("%s from %s with %v: %d", path, addr, hdr, p.status)
-			}
-		}
-		if strings.Contains(rb.getWith("/", hdr...).body, "/dev/mailbox") {
-			t.Fatalf("home page links the mailbox for a remote client with %v", hdr)
-		}
+	if p := rb.get("/dev/mailbox"); p.status != 404 {
+		t.Fatalf("mailbox from %s: %d", addr, p.status)
+	}
+	if strings.Contains(rb.get("/").body, "/dev/mailbox") {
+		t.Fatal("home page links the mailbox for a remote client")
 	}
 
 	// In production with MAILBOX_PREVIEW_ENABLED, administrators read it
@@ -102,4 +85,46 @@ func TestDevMailboxLoopbackOnly(t *testing.T) {
 	if p := prod.browser().get(loopback + "/dev/mailbox"); p.status != 404 {
 		t.Fatalf("anonymous local client in production: %d", p.status)
 	}
+}
+
+// TestDevMailboxByPeerAddress: the mailbox is granted by the TCP peer
+// address alone. A client reaching the server over a real non-loopback
+// interface (this machine's own LAN address, so its peer address is not
+// loopback) never opens it, whatever forwarding header it sends, even when
+// that peer is a trusted proxy (as every private address used to be by
+// default) that names a loopback client.
+func TestDevMailboxByPeerAddress(t *testing.T) {
+	addr := resttest.NonLoopbackIPv4()
+	if addr == "" {
+		t.Skip("no non-loopback IPv4 interface: a non-loopback peer cannot be made")
+	}
+	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
+		trusted := []netip.Prefix{netip.PrefixFrom(netip.MustParseAddr(addr), 32), netip.MustParsePrefix("127.0.0.0/8")}
+		lan := startEnv(t, tg, envOptions{listen: "0.0.0.0:0", host: addr, trustedProxies: trusted})
+		rb := lan.browser()
+		expect(t, rb.register("lan@example.com", "password 123"), 200, "/users/settings")
+		id := lan.box.List()[0].ID
+		for _, hdr := range [][]string{
+			nil,
+			{"X-Forwarded-For", "127.0.0.1"},
+			{"X-Forwarded-For", "::1"},
+			{"X-Forwarded-For", "127.0.0.1, 127.0.0.1"},
+			{"X-Real-IP", "127.0.0.1"},
+			{"CF-Connecting-IP", "127.0.0.1"},
+			{"Fly-Client-IP", "127.0.0.1"},
+		} {
+			for _, path := range []string{"/dev/mailbox", "/dev/mailbox/" + id} {
+				if p := rb.getWith(path, hdr...); p.status != 404 || strings.Contains(p.body, "lan@example.com") {
+					t.Fatalf("%s from %s with %v: %d", path, addr, hdr, p.status)
+				}
+			}
+			if strings.Contains(rb.getWith("/", hdr...).body, "/dev/mailbox") {
+				t.Fatalf("home page links the mailbox for a remote client with %v", hdr)
+			}
+		}
+		// The same server still serves it to a browser on this machine.
+		local := lan.browser()
+		loopback := strings.Replace(lan.base, addr, "127.0.0.1", 1)
+		expect(t, local.get(loopback+"/dev/mailbox"), 200, "/dev/mailbox", "lan@example.com")
+	})
 }
