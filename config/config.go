@@ -35,10 +35,12 @@ type Config struct {
 type HTTP struct {
 	Host            string   `env:"PHX_HOST" envDefault:"localhost" doc:"Public host name used for URLs, OAuth redirects and the WebSocket origin check."`
 	Port            int      `env:"PORT" envDefault:"4000" min:"1" max:"65535" doc:"HTTP listen port."`
+	BindAddress     string   `env:"BIND_ADDRESS" doc:"IP address (or host name) the HTTP listener binds to, such as 127.0.0.1 to keep the server off public interfaces behind a reverse proxy on the same host; empty = every interface."`
 	Scheme          string   `env:"PHX_SCHEME" oneof:"http,https" doc:"Public URL scheme; empty = http for localhost/127.0.0.1, else https."`
-	AllowedOrigins  string   `env:"PHX_ALLOWED_ORIGINS" doc:"Comma list of allowed CORS/WebSocket origins (bare hosts become //host, regex: prefix = regex); empty = any."`
-	MaxBodyBytes    int64    `env:"MAX_BODY_BYTES" envDefault:"1048576" min:"1" doc:"Largest accepted request body in bytes; larger bodies get 413."`
-	TrustedProxies  []string `env:"TRUSTED_PROXIES" envDefault:"127.0.0.0/8,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,::1/128,fd00::/8" doc:"Comma list of proxy CIDRs whose forwarding headers give the client IP; none = trust no proxy."`
+	AllowedOrigins  string   `env:"PHX_ALLOWED_ORIGINS" doc:"Comma list of allowed CORS/WebSocket origins (bare hosts become //host, regex: prefix = regex), which alone get CORS with credentials; empty = CORS * without credentials and WebSocket origin = PHX_HOST."`
+	MaxBodyBytes    int64    `env:"MAX_BODY_BYTES" envDefault:"1048576" min:"1" doc:"Largest accepted request body in bytes, counted after decoding its Content-Encoding; larger bodies get 413."`
+	TrustedProxies  []string `env:"TRUSTED_PROXIES" envDefault:"127.0.0.0/8,::1/128" doc:"Comma list of proxy CIDRs or addresses whose CLIENT_IP_HEADER gives the client IP (add your reverse proxy's address or range, such as 10.0.0.0/8 for a Docker or Kubernetes network); none = trust no proxy."`
+	ClientIPHeader  string   `env:"CLIENT_IP_HEADER" envDefault:"X-Forwarded-For" doc:"The one header read from a trusted proxy for the client IP: X-Forwarded-For (its right-most entry that is not a trusted proxy), X-Real-IP, CF-Connecting-IP, Fly-Client-IP, or none."`
 	ShutdownTimeout Millis   `env:"SHUTDOWN_TIMEOUT_MS" envDefault:"15000" min:"1" doc:"Milliseconds allowed for draining requests and the write queue at shutdown."`
 }
 

@@ -117,6 +117,14 @@ func (c *Config) CookieSecret() []byte {
 	return []byte(c.Auth.GuardianSecretKey)
 }
 
+// HTTPListenAddr is the host:port the HTTP listener binds: BIND_ADDRESS
+// (every interface when empty; an IPv6 address with or without brackets)
+// and PORT.
+func (c *Config) HTTPListenAddr() string {
+	host := strings.TrimSuffix(strings.TrimPrefix(c.HTTP.BindAddress, "["), "]")
+	return net.JoinHostPort(host, strconv.Itoa(c.HTTP.Port))
+}
+
 // AllowedOrigins parses PHX_ALLOWED_ORIGINS. An invalid entry (which
 // Validate reports) is skipped.
 func (c *Config) AllowedOrigins() *Origins {

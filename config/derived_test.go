@@ -88,7 +88,7 @@ func TestTrustedProxies(t *testing.T) {
 		value string
 		want  []string
 	}{
-		{"", []string{"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fd00::/8"}},
+		{"", []string{"127.0.0.0/8", "::1/128"}},
 		{"none", []string{}},
 		{"NONE", []string{}},
 		{"10.1.2.3, 2001:db8::/32", []string{"10.1.2.3/32", "2001:db8::/32"}},
@@ -105,8 +105,12 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 	c := load(t)
-	if !contains(c.TrustedProxies(), netip.MustParseAddr("172.20.1.1")) || contains(c.TrustedProxies(), netip.MustParseAddr("8.8.8.8")) {
-		t.Error("default proxies should cover 172.20.1.1 and not 8.8.8.8")
+	// Loopback only: a client on a LAN, Docker or Kubernetes network is
+	// not a proxy until the operator says so.
+	for a, want := range map[string]bool{"127.0.0.1": true, "::1": true, "172.20.1.1": false, "10.0.0.2": false, "192.168.1.5": false, "fd00::1": false, "8.8.8.8": false} {
+		if contains(c.TrustedProxies(), netip.MustParseAddr(a)) != want {
+			t.Errorf("default proxies cover %s: %v, want %v", a, !want, want)
+		}
 	}
 }
 
@@ -154,6 +158,18 @@ func TestSlogLevel(t *testing.T) {
 	for _, tt := range tests {
 		if got, on := SlogLevel(tt.name); got != tt.want || on != tt.on {
 			t.Errorf("SlogLevel(%q) = %v, %v", tt.name, got, on)
+		}
+	}
+}
+
+func TestHTTPListenAddr(t *testing.T) {
+	for bind, want := range map[string]string{"": ":4000", "127.0.0.1": "127.0.0.1:4000", "::1": "[::1]:4000", "[::1]": "[::1]:4000", "localhost": "localhost:4000"} {
+		c := load(t, "BIND_ADDRESS="+bind)
+		if errs := c.Validate(); errs != nil {
+			t.Fatalf("BIND_ADDRESS=%q: %v", bind, errs)
+		}
+		if got := c.HTTPListenAddr(); got != want {
+			t.Errorf("BIND_ADDRESS=%q: listen on %q, want %q", bind, got, want)
 		}
 	}
 }

@@ -90,8 +90,9 @@ func defaultPort(scheme string) string {
 }
 
 // Any reports whether every origin is allowed: PHX_ALLOWED_ORIGINS is
-// unset, or lists "*". CORS then answers "*"; the WebSocket origin check
-// falls back to the server's own host.
+// unset, or lists "*". CORS then answers "*" and never allows credentials;
+// the WebSocket origin check falls back to the server's own host when the
+// variable is unset.
 func (o *Origins) Any() bool { return o != nil && o.any }
 
 // Match reports whether origin (an Origin header value such as

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,8 +115,14 @@ func (c *Config) checkNetwork(add addFunc) {
 	if h == "" || strings.ContainsAny(h, "/ ") {
 		add("PHX_HOST", "must be a host name without scheme or path, got %q", h)
 	}
+	if b := c.HTTP.BindAddress; b != "" && !validBindAddress(b) {
+		add("BIND_ADDRESS", "must be an IP address or host name without a port, got %q", b)
+	}
 	if _, err := parseProxies(c.HTTP.TrustedProxies); err != nil {
 		add("TRUSTED_PROXIES", "%v", err)
+	}
+	if !slices.ContainsFunc(clientIPHeaders, func(h string) bool { return strings.EqualFold(h, c.HTTP.ClientIPHeader) }) {
+		add("CLIENT_IP_HEADER", "must be one of %s, got %q", strings.Join(clientIPHeaders, ", "), c.HTTP.ClientIPHeader)
 	}
 	if _, err := ParseOrigins(c.HTTP.AllowedOrigins); err != nil {
 		add("PHX_ALLOWED_ORIGINS", "%v", err)
@@ -155,6 +162,20 @@ func (c *Config) checkServices(add addFunc) {
 		add("LIMIT_MIN_USERNAME", "must not exceed LIMIT_MAX_USERNAME (%d), got %q", l.MaxUsername, strconv.Itoa(l.MinUsername))
 	}
 }
+
+// validBindAddress accepts an IP address (IPv6 optionally in brackets) or
+// a host name (letters, digits, dots and hyphens).
+func validBindAddress(s string) bool {
+	if ip := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"); net.ParseIP(ip) != nil {
+		return true
+	}
+	return hostNameRE.MatchString(s)
+}
+
+var hostNameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+
+// clientIPHeaders are the values CLIENT_IP_HEADER accepts (in any case).
+var clientIPHeaders = []string{"X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "Fly-Client-IP", "none"}
 
 // checkHostPort accepts "host:port" with a numeric port; port 0 only when
 // allowZero (meaning "pick a free port").

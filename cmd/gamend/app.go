@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -182,7 +181,7 @@ func start(ctx context.Context, cfg *config.Config, ln net.Listener) (a *app, er
 
 	a.ln = ln
 	if a.ln == nil {
-		addr := net.JoinHostPort("", strconv.Itoa(cfg.HTTP.Port))
+		addr := cfg.HTTPListenAddr()
 		if a.ln, err = net.Listen("tcp", addr); err != nil {
 			return a, fmt.Errorf("listen on %s: %w", addr, err)
 		}
@@ -215,6 +214,7 @@ func restOptions(cfg *config.Config, log *slog.Logger) rest.Options {
 		Version:        firstNonEmpty(cfg.Ops.AppVersion, version),
 		MaxBodyBytes:   int(cfg.HTTP.MaxBodyBytes),
 		TrustedProxies: cfg.TrustedProxies(),
+		ClientIPHeader: cfg.HTTP.ClientIPHeader,
 		Origins:        cfg.AllowedOrigins(),
 		MaxPageSize:    cfg.Limits.MaxPageSize,
 		RateLimit: rest.RateLimits{

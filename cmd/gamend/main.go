@@ -93,8 +93,9 @@ Usage:
   gamend config                     print the environment variables only
 
 Configuration comes from environment variables and an optional .env file
-(ENV_FILE, default ./.env); with none set, the server runs on port 4000 with
-an SQLite database under ./data/.
+(ENV_FILE, default ./.env); with none set, the server listens on port 4000
+of every interface (BIND_ADDRESS narrows it) with an SQLite database under
+./data/.
 
 Environment variables:
 `)

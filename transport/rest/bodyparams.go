@@ -41,14 +41,25 @@ import (
 // as it does in JSON); query parameters that are not body properties are
 // left to the query.
 //
-// Body limits are unchanged: the server's 1 MiB limit applies to the body
-// as sent (413), and a JSON body that is not valid JSON is left for huma to
-// report (400 invalid_json).
+// Before any of this, a compressed body is decoded (DecodeBody: one
+// encoding, 415 otherwise; the server's 1 MiB limit applies to the decoded
+// body, 413) and a NUL character in the plain body is refused (400
+// invalid_input). This runs after the operation's auth check, so a request
+// it refuses never has its body decoded. A JSON body that is not valid JSON
+// is left for huma to report (400 invalid_json).
 func (s *Server) bodyParams(ctx huma.Context, next func(huma.Context)) {
 	op := ctx.Operation()
 	c := fiberCtx(ctx)
-	if op == nil || c == nil {
-		next(ctx)
+	if op == nil || c == nil || op.RequestBody == nil {
+		next(ctx) // no body is read: it is never decoded
+		return
+	}
+	if err := DecodeBody(c); err != nil {
+		_ = writeError(c, err)
+		return
+	}
+	if bodyHasNUL(c.Request()) {
+		_ = writeError(c, ErrNULInput)
 		return
 	}
 	info := s.bodyInfo(op)
@@ -67,7 +78,6 @@ func (s *Server) bodyParams(ctx huma.Context, next func(huma.Context)) {
 			return
 		}
 		req := c.Request()
-		req.Header.Del(fiber.HeaderContentEncoding)
 		req.Header.SetContentType(fiber.MIMEApplicationJSON)
 		req.SetBody(body)
 	}

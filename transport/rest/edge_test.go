@@ -1,8 +1,6 @@
 package rest_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gamend-go/gamend/config"
 	"github.com/gamend-go/gamend/persistence/users"
 	"github.com/gamend-go/gamend/transport/rest"
 	"github.com/gamend-go/gamend/transport/rest/resttest"
@@ -17,18 +16,7 @@ import (
 
 const nulBody = `{"error":"invalid_input","message":"NUL characters are not allowed"}`
 
-func gzipped(t *testing.T, s string) string {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	if _, err := w.Write([]byte(s)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
+func gzipped(t *testing.T, s string) string { return string(resttest.Gzip(t, []byte(s))) }
 
 // TestNULCharactersRejected: a NUL in any string input of an API request
 // would make PostgreSQL fail (500); the edge answers 400 invalid_input
@@ -123,6 +111,48 @@ func TestInternalErrorIsLogged(t *testing.T) {
 	}
 }
 
+// TestErrorLogsOmitRawPath: e-mail link tokens travel in paths, so the
+// panic-recovery log and the last-resort error log name the matched route
+// pattern, never the raw path.
+func TestErrorLogsOmitRawPath(t *testing.T) {
+	logs := &resttest.Buffer{}
+	base := startServer(t, rest.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	const token = "SFMyNTY-secret-link-token"
+	tests := []struct{ path, message, route string }{
+		{"/api/v1/test/panic/" + token, "panic in HTTP handler", "/api/v1/test/panic/:token"},
+		{"/test/fail/" + token, "unhandled HTTP error", "/test/fail/:token"},
+	}
+	for _, tt := range tests {
+		r := do(t, "GET", base+tt.path, "")
+		if r.status != 500 || strings.TrimSpace(r.body) != `{"errors":{"detail":"Internal Server Error"}}` {
+			t.Fatalf("%s: %d %s", tt.path, r.status, r.body)
+		}
+		line := logLine(t, logs, tt.message)
+		if !strings.Contains(line, `"route":"`+tt.route+`"`) || !strings.Contains(line, `"request_id":"`+r.header.Get("X-Request-Id")+`"`) {
+			t.Errorf("log line %q lacks the route %s or the request id", line, tt.route)
+		}
+	}
+	if strings.Contains(logs.String(), token) {
+		t.Fatalf("the log holds the raw path:\n%s", logs.String())
+	}
+}
+
+// logLine waits for the log line containing msg (error logs are written
+// while the answer is sent) and returns it.
+func logLine(t *testing.T, logs *resttest.Buffer, msg string) string {
+	t.Helper()
+	for range 100 {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, msg) {
+				return l
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no log line %q in\n%s", msg, logs.String())
+	return ""
+}
+
 // TestCORSOnlyOnAPI: the cookie-authenticated browser pages never answer
 // CORS, whatever the Origin; the API and the socket endpoint do.
 func TestCORSOnlyOnAPI(t *testing.T) {
@@ -140,9 +170,56 @@ func TestCORSOnlyOnAPI(t *testing.T) {
 	}
 	for _, path := range []string{"/api/v1/health", "/socket/websocket"} {
 		r := do(t, "OPTIONS", base+path, "", "Origin", "https://game.example", "Access-Control-Request-Method", "GET")
-		if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "https://game.example" {
+		if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "*" {
 			t.Errorf("%s preflight: %d %v", path, r.status, r.header)
 		}
+	}
+}
+
+// TestCORSCredentials: without PHX_ALLOWED_ORIGINS (or with "*") the API
+// answers every origin, "null" included, with "*" and never allows
+// credentials, so a hostile page cannot make cookie- or auth-carrying
+// requests read their answers; configured origins get their own origin
+// back with credentials, and other origins get nothing.
+func TestCORSCredentials(t *testing.T) {
+	unset, _ := config.ParseOrigins("")
+	star, _ := config.ParseOrigins("*")
+	game, _ := config.ParseOrigins("https://game.example, regex:^https://[a-z]+\\.studio\\.example$")
+	type want struct{ origin, credentials string }
+	tests := []struct {
+		name    string
+		origins rest.OriginMatcher
+		origin  string
+		want    want
+	}{
+		{"no origins option: evil", nil, "https://evil.example", want{"*", ""}},
+		{"no origins option: null", nil, "null", want{"*", ""}},
+		{"unset: evil", unset, "https://evil.example", want{"*", ""}},
+		{"unset: null", unset, "null", want{"*", ""}},
+		{"star: evil", star, "https://evil.example", want{"*", ""}},
+		{"configured: listed origin", game, "https://game.example", want{"https://game.example", "true"}},
+		{"configured: regex origin", game, "https://qa.studio.example", want{"https://qa.studio.example", "true"}},
+		{"configured: evil", game, "https://evil.example", want{"", ""}},
+		{"configured: null", game, "null", want{"", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := startServer(t, rest.Options{Origins: tt.origins})
+			pre := do(t, "OPTIONS", base+"/api/v1/me", "", "Origin", tt.origin,
+				"Access-Control-Request-Method", "PATCH", "Access-Control-Request-Headers", "authorization,content-type")
+			get := do(t, "GET", base+"/api/v1/health", "", "Origin", tt.origin)
+			for name, h := range map[string]http.Header{"preflight": pre.header, "request": get.header} {
+				if got := h.Get("Access-Control-Allow-Origin"); got != tt.want.origin {
+					t.Errorf("%s: Access-Control-Allow-Origin %q, want %q", name, got, tt.want.origin)
+				}
+				if got := h.Get("Access-Control-Allow-Credentials"); got != tt.want.credentials {
+					t.Errorf("%s: Access-Control-Allow-Credentials %q, want %q", name, got, tt.want.credentials)
+				}
+			}
+			if tt.want.origin != "" && !strings.Contains(strings.ToLower(pre.header.Get("Access-Control-Allow-Headers")), "authorization") {
+				t.Errorf("preflight allows headers %q", pre.header.Get("Access-Control-Allow-Headers"))
+			}
+		})
 	}
 }
 

@@ -105,6 +105,14 @@ var (
 	// does not read (API.md §1.2: JSON, url-encoded and multipart forms).
 	ErrUnsupportedType = ErrMessage(http.StatusUnsupportedMediaType, "unsupported_media_type",
 		"request bodies are application/json, application/x-www-form-urlencoded or multipart/form-data")
+	// ErrUnsupportedEncoding answers a body whose Content-Encoding is not
+	// one of gzip, deflate or br, or lists more than one (API.md §1.2).
+	ErrUnsupportedEncoding = ErrMessage(http.StatusUnsupportedMediaType, "unsupported_content_encoding",
+		"Content-Encoding must be one of gzip, deflate or br, applied once")
+	// ErrBadEncoding answers a body that does not decode with the
+	// Content-Encoding it names (corrupt or truncated).
+	ErrBadEncoding = ErrMessage(http.StatusBadRequest, "invalid_content_encoding",
+		"request body does not decode with its Content-Encoding")
 )
 
 // frameworkError turns huma's own errors (unparsable bodies, schema

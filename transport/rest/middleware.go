@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/valyala/fasthttp"
 )
 
 // Fiber Locals keys: the resolved client address, and the server's logger
@@ -21,33 +22,50 @@ const (
 	localLogger   = "gamend.logger"
 )
 
-// RealIP returns the client address resolved by the middleware.
+// RealIP returns the client address resolved by the middleware (see
+// ClientIP): the rate-limit key and the access log's ip. It is what a
+// trusted proxy says, so it never grants access: checks that must hold for
+// the machine itself (the development mailbox) use PeerIP.
 func RealIP(c *fiber.Ctx) netip.Addr {
 	if a, ok := c.Locals(localClientIP).(netip.Addr); ok {
 		return a
 	}
-	a, _ := netip.ParseAddr(c.Context().RemoteIP().String())
-	return a
+	return PeerIP(c)
 }
 
 func (s *Server) useMiddleware() {
 	app := s.App
 	app.Use(requestid.New(requestid.Config{Header: fiber.HeaderXRequestID}))
 	app.Use(s.recoverAndLog)
+	app.Use(holdEncoding)
 	app.Use(s.resolveClientIP)
-	app.Use(cors.New(cors.Config{
-		// Only the API (and the socket endpoint) is cross-origin: the
-		// cookie-authenticated browser pages must never answer CORS.
-		Next:             func(c *fiber.Ctx) bool { return !corsPath(c.Path()) },
-		AllowOriginsFunc: func(origin string) bool { return s.opts.Origins == nil || s.opts.Origins.Match(origin) },
-		AllowMethods:     "GET,POST,PUT,PATCH,DELETE,OPTIONS",
-		AllowHeaders:     "content-type,authorization",
-		AllowCredentials: true,
-		ExposeHeaders:    "x-request-time",
-	}))
+	app.Use(cors.New(s.corsConfig()))
 	app.Use(s.rateLimit())
 	app.Use(checkAccept)
 	app.Use(rejectNUL)
+}
+
+// corsConfig is the API's CORS policy (API.md §1.2). Only the API (and the
+// socket endpoint) is cross-origin: the cookie-authenticated browser pages
+// never answer CORS. Without configured origins every origin gets
+// "Access-Control-Allow-Origin: *" and never credentials, so no page can
+// read an answer to a request that carried the user's cookies; configured
+// origins get their own origin back, with credentials, and other origins
+// get no CORS headers.
+func (s *Server) corsConfig() cors.Config {
+	cfg := cors.Config{
+		Next:          func(c *fiber.Ctx) bool { return !corsPath(c.Path()) },
+		AllowMethods:  "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+		AllowHeaders:  "content-type,authorization",
+		ExposeHeaders: "x-request-time",
+	}
+	if o := s.opts.Origins; o == nil || o.Any() {
+		cfg.AllowOrigins = "*"
+		return cfg
+	}
+	cfg.AllowOriginsFunc = s.opts.Origins.Match
+	cfg.AllowCredentials = true
+	return cfg
 }
 
 // corsPath reports whether CORS applies to path: /api/* and /socket/*.
@@ -62,7 +80,8 @@ func (s *Server) recoverAndLog(c *fiber.Ctx) (err error) {
 	c.Locals(localLogger, s.log)
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("panic in HTTP handler", "panic", r, "method", c.Method(), "path", c.Path(),
+			// The route pattern, never the raw path (see below).
+			s.log.Error("panic in HTTP handler", "panic", r, "method", c.Method(), "route", routePattern(c),
 				"request_id", c.GetRespHeader(fiber.HeaderXRequestID), "stack", string(debug.Stack()))
 			err = writeError(c, ErrInternal)
 		}
@@ -92,9 +111,13 @@ func routePattern(c *fiber.Ctx) string {
 	return "-"
 }
 
+// resolveClientIP stores the client address (ClientIP): the TCP peer, or
+// what the configured header says when the peer is a trusted proxy.
 func (s *Server) resolveClientIP(c *fiber.Ctx) error {
-	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	ip := ClientIP(peer, s.opts.TrustedProxies, c.Get("CF-Connecting-IP"), c.Get("Fly-Client-IP"), c.Get(fiber.HeaderXForwardedFor))
+	ip := PeerIP(c)
+	if isTrusted(ip, s.opts.TrustedProxies) {
+		ip = ClientIP(ip, s.opts.TrustedProxies, s.opts.ClientIPHeader, headerValue(c, s.opts.ClientIPHeader))
+	}
 	c.Locals(localClientIP, ip)
 	return c.Next()
 }
@@ -219,41 +242,38 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			return writeError(c, ErrDetail(fe.Code))
 		}
 	}
-	s.log.Error("unhandled HTTP error", "err", err, "path", c.Path(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+	s.log.Error("unhandled HTTP error", "err", err, "method", c.Method(), "route", routePattern(c), "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
 	return writeError(c, ErrInternal)
 }
 
 // rejectNUL answers 400 {"error":"invalid_input",…} for an /api request
-// that carries a NUL character in its path, query or body: PostgreSQL
-// refuses NUL in text and JSON values, so it would otherwise surface as a
-// 500 deep inside a handler. Browser pages validate their own input (a
-// garbage e-mail token is an "invalid link" page, not a 400).
-//
-// Paths and query strings are checked raw (a NUL byte or its escape %00).
-// Bodies are scanned only when JSON (a NUL byte, or a \u0000 escape) or
-// url-encoded (a NUL byte or %00); multipart uploads are left alone.
+// that carries a NUL character in its path or query string (raw, or its
+// escape %00): PostgreSQL refuses NUL in text and JSON values, so it would
+// otherwise surface as a 500 deep inside a handler. Bodies are checked by
+// bodyHasNUL once they are decoded, after routing and auth (bodyParams).
+// Browser pages validate their own input (a garbage e-mail token is an
+// "invalid link" page, not a 400).
 func rejectNUL(c *fiber.Ctx) error {
-	if !strings.HasPrefix(c.Path(), "/api/") || !requestHasNUL(c) {
+	if !strings.HasPrefix(c.Path(), "/api/") {
 		return c.Next()
 	}
-	return writeError(c, ErrNULInput)
-}
-
-func requestHasNUL(c *fiber.Ctx) bool {
 	uri := c.Request().URI()
 	if urlEncodedHasNUL(uri.PathOriginal()) || urlEncodedHasNUL(uri.QueryString()) {
-		return true
+		return writeError(c, ErrNULInput)
 	}
-	req := c.Request()
+	return c.Next()
+}
+
+// bodyHasNUL reports a NUL character in a plain (decoded) request body:
+// a JSON body (a NUL byte, or a \u0000 escape) or a url-encoded one (a NUL
+// byte or %00); other bodies, such as multipart uploads, are not scanned.
+func bodyHasNUL(req *fasthttp.Request) bool {
 	body := req.Body()
 	if len(body) == 0 {
 		return false
 	}
 	switch bodyKind(req.Header.ContentType()) {
 	case kindJSON:
-		if len(req.Header.ContentEncoding()) > 0 {
-			body = c.Body() // decompressed, as the handler will read it
-		}
 		return jsonHasNUL(body)
 	case kindForm:
 		return urlEncodedHasNUL(body)

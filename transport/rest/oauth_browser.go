@@ -40,7 +40,12 @@ func (s *Server) mountOAuthBrowser(svc *oauth.Service) {
 	s.App.Get("/auth/success", s.oauthSuccessPage)
 	s.App.Get("/auth/:provider/callback", func(c *fiber.Ctx) error { return s.oauthCallback(c, c.Params("provider")) })
 	// Apple answers with response_mode=form_post.
-	s.App.Post("/auth/apple/callback", func(c *fiber.Ctx) error { return s.oauthCallback(c, oauth.Apple) })
+	s.App.Post("/auth/apple/callback", func(c *fiber.Ctx) error {
+		if e := DecodeBody(c); e != nil {
+			return oauthPage(c, e.Status, pageFailed)
+		}
+		return s.oauthCallback(c, oauth.Apple)
+	})
 	s.documentOAuthBrowser()
 }
 

@@ -1,8 +1,10 @@
 package rest_test
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/gamend-go/gamend/auth/oauth"
+	"github.com/gamend-go/gamend/transport/rest/resttest"
 )
 
 // recordingBrowser is a BrowserLogin that records what it was handed.
@@ -73,6 +76,38 @@ func TestOAuthBrowserDelegation(t *testing.T) {
 		authURL, _ := e.OAuth.Providers().AuthCodeURL("discord", "browser:x")
 		if r := e.follow(e.authorize(authURL)); r.Status != 400 || !strings.Contains(r.Body, "<html") {
 			t.Fatalf("without a web sign-in: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// Apple's form_post callback reads its form after decoding it once and
+// within the body limit: a compressed form is read, a compressed bomb is a
+// 413 page that costs next to nothing.
+func TestOAuthAppleCallbackCompressed(t *testing.T) {
+	b := &recordingBrowser{}
+	oauthDialects(t, oauthEnvOptions{browser: b}, func(t *testing.T, e *oauthEnv) {
+		post := func(body []byte) answer {
+			req, err := http.NewRequest(http.MethodPost, e.URL+"/auth/apple/callback", bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Content-Encoding", "gzip")
+			return e.send(req)
+		}
+		form := url.Values{"state": {"browser:zipped"}, "error": {"user_cancelled_authorize"}}
+		if a := post(resttest.Gzip(t, []byte(form.Encode()))); a.Status != 200 || a.Body != "web sign-in handled" {
+			t.Fatalf("compressed form: %d %s", a.Status, a.Body)
+		}
+		if c := b.last(); c.state != "browser:zipped" || !errors.Is(c.err, oauth.ErrDenied) {
+			t.Fatalf("handed %+v", c)
+		}
+		bomb := resttest.GzipBomb(t, 100)
+		m := resttest.ReadMemory(t)
+		a := post(bomb)
+		m.CheckSince(t, 8<<20)
+		if a.Status != 413 || !strings.Contains(a.Body, "<html") {
+			t.Fatalf("compressed bomb: %d %s", a.Status, a.Body)
 		}
 	})
 }

@@ -18,7 +18,11 @@ import (
 // OriginMatcher decides whether a browser Origin may use the API
 // (config.Origins implements it).
 type OriginMatcher interface {
+	// Match reports whether origin is one of the configured origins.
 	Match(origin string) bool
+	// Any reports that no origin list is configured (or it lists "*"): the
+	// API then answers every origin with "*" and no credentials.
+	Any() bool
 }
 
 // RateLimits are the per-IP HTTP limits (API.md §7).
@@ -40,10 +44,19 @@ type Options struct {
 	AccessLogLevel slog.Level
 	Version        string
 	MaxBodyBytes   int
+	// TrustedProxies are the peers whose forwarding header is believed
+	// (TRUSTED_PROXIES); nil trusts none.
 	TrustedProxies []netip.Prefix
-	Origins        OriginMatcher
-	RateLimit      RateLimits
-	MaxPageSize    int
+	// ClientIPHeader is the one header read from a trusted proxy
+	// (CLIENT_IP_HEADER): X-Forwarded-For (default), X-Real-IP,
+	// CF-Connecting-IP, Fly-Client-IP, or "none" (see ClientIP).
+	ClientIPHeader string
+	// Origins are the browser origins allowed to call the API with
+	// credentials (PHX_ALLOWED_ORIGINS); nil, or a matcher whose Any is
+	// true, allows every origin without credentials.
+	Origins     OriginMatcher
+	RateLimit   RateLimits
+	MaxPageSize int
 	// OpenAPIEnabled gates /api/openapi and /api/docs (read per request).
 	OpenAPIEnabled func() bool
 }
@@ -54,6 +67,11 @@ func (o *Options) defaults() {
 	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
+	}
+	if h, ok := CanonicalClientIPHeader(o.ClientIPHeader); ok {
+		o.ClientIPHeader = h
+	} else {
+		o.ClientIPHeader = ClientIPNone
 	}
 	if o.MaxPageSize <= 0 {
 		o.MaxPageSize = 100
@@ -109,7 +127,10 @@ func New(opts Options) *Server {
 	cfg := huma.DefaultConfig("Gamend-Go API", opts.Version)
 	cfg.Info.Description = "REST API of Gamend-Go, wire-compatible with Gamend (API.md). Realtime events use Phoenix Channels on /socket/websocket.\n\n" +
 		"Request bodies are JSON; url-encoded and multipart form bodies are accepted too, and query-string parameters named like body fields are merged into the body (the body wins). " +
-		"Form and query values are converted by the field's type: integers and numbers in decimal, booleans as true/false, 1/0 or on/off, arrays from repeated fields (name or name[]), objects from JSON text."
+		"Form and query values are converted by the field's type: integers and numbers in decimal, booleans as true/false, 1/0 or on/off, arrays from repeated fields (name or name[]), objects from JSON text.\n\n" +
+		"A request body may be compressed with one Content-Encoding: gzip, deflate or br (anything else, or two encodings such as `gzip, gzip`, is 415 `unsupported_content_encoding`). " +
+		"It is decoded once, after routing and the operation's auth check, and the 1 MiB body limit applies to the decoded size (413 `request_too_large`); a body that does not decode is 400 `invalid_content_encoding`.\n\n" +
+		"CORS: without PHX_ALLOWED_ORIGINS every origin is answered with `Access-Control-Allow-Origin: *` and never with credentials; only the origins it lists get their origin back with `Access-Control-Allow-Credentials: true`."
 	cfg.OpenAPIPath, cfg.DocsPath, cfg.SchemasPath = "", "", ""
 	cfg.CreateHooks = nil // no "$schema" links injected into bodies
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
@@ -117,7 +138,9 @@ func New(opts Options) *Server {
 	}
 	cfg.Transformers = append(cfg.Transformers, s.nameMissingField)
 	s.API = humafiber.New(s.App, cfg)
-	s.API.UseMiddleware(s.bodyParams, s.authMiddleware)
+	// Auth first: a request the operation refuses is answered before its
+	// body is decoded or read.
+	s.API.UseMiddleware(s.authMiddleware, s.bodyParams)
 	s.registerOpenAPI()
 	s.registerHealth()
 	return s

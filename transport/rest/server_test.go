@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/gamend-go/gamend/transport/rest"
 )
@@ -80,6 +81,15 @@ func startServer(t *testing.T, opts rest.Options) string {
 		})
 	huma.Register(s.API, huma.Operation{OperationID: "test_panic", Method: http.MethodGet, Path: "/api/v1/test/panic"},
 		func(ctx context.Context, _ *struct{}) (*echoOutput, error) { panic("secret detail") })
+	huma.Register(s.API, huma.Operation{OperationID: "test_panic_token", Method: http.MethodGet, Path: "/api/v1/test/panic/{token}"},
+		func(ctx context.Context, _ *struct {
+			Token string `path:"token"`
+		}) (*echoOutput, error) {
+			panic("handler bug")
+		})
+	// A plain fiber route whose error is neither a contract error nor a
+	// fiber.Error: errorHandler's last resort.
+	s.App.Get("/test/fail/:token", func(c *fiber.Ctx) error { return errors.New("plain failure") })
 	huma.Register(s.API, huma.Operation{OperationID: "test_fail", Method: http.MethodGet, Path: "/api/v1/test/fail"},
 		func(ctx context.Context, _ *struct{}) (*echoOutput, error) {
 			return nil, errors.New("db exploded: secret detail")
@@ -262,8 +272,8 @@ func TestCORS(t *testing.T) {
 	base := startServer(t, rest.Options{})
 	r := do(t, "OPTIONS", base+"/api/v1/health", "", "Origin", "https://game.example", "Access-Control-Request-Method", "GET",
 		"Access-Control-Request-Headers", "authorization")
-	if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "https://game.example" ||
-		r.header.Get("Access-Control-Allow-Credentials") != "true" {
+	if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Access-Control-Allow-Credentials") != "" ||
+		r.header.Get("Access-Control-Allow-Methods") != "GET,POST,PUT,PATCH,DELETE,OPTIONS" || r.header.Get("Access-Control-Allow-Headers") != "content-type,authorization" {
 		t.Fatalf("preflight: %d %v", r.status, r.header)
 	}
 	r = do(t, "GET", base+"/api/v1/health", "", "Origin", "https://game.example")

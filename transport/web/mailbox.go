@@ -53,25 +53,24 @@ func (w *Web) mailboxAllowed(c *fiber.Ctx) bool {
 	return ok && u.IsAdmin
 }
 
-// loopbackClient reports whether the request comes from this machine: the
-// client address the REST edge resolved (rest.RealIP, which believes
-// forwarding headers only from trusted proxies) is a loopback address, and
-// so is every address a forwarding header names — a local reverse proxy
-// that relays a remote client (or passes on a CF-Connecting-IP the client
-// made up next to its real address) does not make that client local.
+// loopbackClient reports whether the request comes from this machine. Only
+// the TCP peer address can grant it: it must be a loopback address, never
+// mind what any header says (a forwarding header is whatever the client or
+// a proxy wrote; TRUSTED_PROXIES does not apply here). Headers can only
+// refuse: a local reverse proxy that relays a remote client names that
+// client in a forwarding header, and every address any such header names
+// must be loopback too.
 func loopbackClient(c *fiber.Ctx) bool {
-	if !rest.RealIP(c).IsLoopback() {
+	if !rest.PeerIP(c).IsLoopback() {
 		return false
 	}
-	for _, h := range []string{"CF-Connecting-IP", "Fly-Client-IP", fiber.HeaderXForwardedFor, "X-Real-IP"} {
-		v := c.Get(h)
-		if v == "" {
-			continue
-		}
-		for _, part := range strings.Split(v, ",") {
-			a, err := netip.ParseAddr(strings.TrimSpace(part))
-			if err != nil || !a.Unmap().IsLoopback() {
-				return false
+	for _, h := range []string{rest.HeaderCFConnectingIP, rest.HeaderFlyClientIP, rest.HeaderXForwardedFor, rest.HeaderXRealIP} {
+		for _, v := range c.Request().Header.PeekAll(h) {
+			for _, part := range strings.Split(string(v), ",") {
+				a, err := netip.ParseAddr(strings.TrimSpace(part))
+				if err != nil || !a.Unmap().IsLoopback() {
+					return false
+				}
 			}
 		}
 	}

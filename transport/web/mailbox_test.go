@@ -1,13 +1,13 @@
 package web_test
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/gamend-go/gamend/persistence/persistencetest"
+	"github.com/gamend-go/gamend/transport/rest/resttest"
 )
 
 // getWith loads path in b with extra request headers (name, value, ...).
@@ -61,7 +61,7 @@ func TestDevMailboxLoopbackOnly(t *testing.T) {
 	}
 
 	// A client reaching the server over a real non-loopback interface.
-	addr := nonLoopbackIPv4(t)
+	addr := resttest.NonLoopbackIPv4()
 	if addr == "" {
 		t.Skip("no non-loopback IPv4 interface: direct remote client not tested")
 	}
@@ -87,24 +87,44 @@ func TestDevMailboxLoopbackOnly(t *testing.T) {
 	}
 }
 
-// nonLoopbackIPv4 returns an IPv4 address of an interface that is up and
-// not loopback, or "".
-func nonLoopbackIPv4(t *testing.T) string {
-	t.Helper()
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return ""
+// TestDevMailboxByPeerAddress: the mailbox is granted by the TCP peer
+// address alone. A client reaching the server over a real non-loopback
+// interface (this machine's own LAN address, so its peer address is not
+// loopback) never opens it, whatever forwarding header it sends, even when
+// that peer is a trusted proxy (as every private address used to be by
+// default) that names a loopback client.
+func TestDevMailboxByPeerAddress(t *testing.T) {
+	addr := resttest.NonLoopbackIPv4()
+	if addr == "" {
+		t.Skip("no non-loopback IPv4 interface: a non-loopback peer cannot be made")
 	}
-	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
-				return n.IP.String()
+	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
+		trusted := []netip.Prefix{netip.PrefixFrom(netip.MustParseAddr(addr), 32), netip.MustParsePrefix("127.0.0.0/8")}
+		lan := startEnv(t, tg, envOptions{listen: "0.0.0.0:0", host: addr, trustedProxies: trusted})
+		rb := lan.browser()
+		expect(t, rb.register("lan@example.com", "password 123"), 200, "/users/settings")
+		id := lan.box.List()[0].ID
+		for _, hdr := range [][]string{
+			nil,
+			{"X-Forwarded-For", "127.0.0.1"},
+			{"X-Forwarded-For", "::1"},
+			{"X-Forwarded-For", "127.0.0.1, 127.0.0.1"},
+			{"X-Real-IP", "127.0.0.1"},
+			{"CF-Connecting-IP", "127.0.0.1"},
+			{"Fly-Client-IP", "127.0.0.1"},
+		} {
+			for _, path := range []string{"/dev/mailbox", "/dev/mailbox/" + id} {
+				if p := rb.getWith(path, hdr...); p.status != 404 || strings.Contains(p.body, "lan@example.com") {
+					t.Fatalf("%s from %s with %v: %d", path, addr, hdr, p.status)
+				}
+			}
+			if strings.Contains(rb.getWith("/", hdr...).body, "/dev/mailbox") {
+				t.Fatalf("home page links the mailbox for a remote client with %v", hdr)
 			}
 		}
-	}
-	return ""
+		// The same server still serves it to a browser on this machine.
+		local := lan.browser()
+		loopback := strings.Replace(lan.base, addr, "127.0.0.1", 1)
+		expect(t, local.get(loopback+"/dev/mailbox"), 200, "/dev/mailbox", "lan@example.com")
+	})
 }

@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/gamend-go/gamend/persistence/persistencetest"
+	"github.com/gamend-go/gamend/transport/rest/resttest"
 )
 
 func TestCSRF(t *testing.T) {
@@ -120,4 +122,47 @@ func TestDevMailboxGate(t *testing.T) {
 	}
 	expect(t, admin.get("/dev/mailbox"), 200, "/dev/mailbox", "user@example.com", "Confirm your account")
 	expect(t, admin.get("/dev/mailbox/999"), 404, "", "No such message")
+}
+
+// TestCompressedFormBodies: a browser form body with a Content-Encoding is
+// decoded once and never past the 1 MiB body limit, whatever its content
+// type (fasthttp's multipart parser would otherwise gunzip it without a
+// limit before the CSRF check ran); a small compressed form still works.
+func TestCompressedFormBodies(t *testing.T) {
+	bomb := resttest.GzipBomb(t, 100) // ~100 KB, decodes to 100 MiB
+	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
+		e := startEnv(t, tg, envOptions{})
+		b := e.browser()
+		b.get("/users/register")
+		send := func(path, contentType, encoding string, body []byte) page {
+			t.Helper()
+			req, _ := http.NewRequest(http.MethodPost, b.url(path), bytes.NewReader(body))
+			req.Header.Set("Content-Type", contentType)
+			req.Header.Set("Content-Encoding", encoding)
+			return b.do(req)
+		}
+		for _, tt := range []struct {
+			name, path, contentType, encoding string
+			body                              []byte
+			status                            int
+		}{
+			{"multipart bomb to log-in", "/users/log-in", "multipart/form-data; boundary=xyz", "gzip", bomb, 413},
+			{"url-encoded bomb to register", "/users/register", "application/x-www-form-urlencoded", "gzip", bomb, 413},
+			{"multipart bomb to a signed-in form", "/users/settings/password", "multipart/form-data; boundary=xyz", "gzip", bomb, 413},
+			{"double gzip multipart", "/users/log-in", "multipart/form-data; boundary=xyz", "gzip, gzip", resttest.Gzip(t, bomb), 415},
+			{"unknown page", "/users/nope", "multipart/form-data; boundary=xyz", "gzip", bomb, 404},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				m := resttest.ReadMemory(t)
+				p := send(tt.path, tt.contentType, tt.encoding, tt.body)
+				m.CheckSince(t, 8<<20)
+				if p.status != tt.status {
+					t.Fatalf("status %d, want %d\n%s", p.status, tt.status, p.body)
+				}
+			})
+		}
+		form := url.Values{"email": {"zip@example.com"}, "password": {"password 123"}, "_csrf_token": {b.csrf}}
+		expect(t, send("/users/register", "application/x-www-form-urlencoded", "gzip", resttest.Gzip(t, []byte(form.Encode()))),
+			200, "/users/settings", "zip@example.com")
+	})
 }

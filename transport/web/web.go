@@ -12,6 +12,7 @@ import (
 	"github.com/gamend-go/gamend/auth/mail"
 	"github.com/gamend-go/gamend/auth/oauth"
 	"github.com/gamend-go/gamend/persistence/users"
+	"github.com/gamend-go/gamend/transport/rest"
 )
 
 // Options configures the account pages.
@@ -23,8 +24,9 @@ type Options struct {
 	// Mailbox is the development mailbox when Mailer is one (nil with SMTP).
 	Mailbox *mail.Mailbox
 	// MailboxPreview serves /dev/mailbox (outside production, or with
-	// MAILBOX_PREVIEW_ENABLED), to clients on the loopback interface only
-	// (rest.RealIP). MailboxAdminOnly (production) serves it to signed-in
+	// MAILBOX_PREVIEW_ENABLED), to clients whose TCP peer address is
+	// loopback (rest.PeerIP; headers can only refuse, never grant).
+	// MailboxAdminOnly (production) serves it to signed-in
 	// administrators instead, from anywhere. Others get 404.
 	MailboxPreview   bool
 	MailboxAdminOnly bool
@@ -84,7 +86,7 @@ func (w *Web) Tokens() *auth.UserTokens { return w.tokens }
 func (w *Web) Mount(app *fiber.App) {
 	app.Get(cssPath, serveCSS)
 	r := func(method, path string, h fiber.Handler) {
-		app.Add(method, path, w.csrf, w.handle(h))
+		app.Add(method, path, w.plainBody, w.csrf, w.handle(h))
 	}
 	get, post := fiber.MethodGet, fiber.MethodPost
 
@@ -121,6 +123,18 @@ func (w *Web) Mount(app *fiber.App) {
 		r(get, "/dev/mailbox", w.mailboxList)
 		r(get, "/dev/mailbox/:id", w.mailboxMessage)
 	}
+}
+
+// plainBody decodes a compressed form body, once and never past the body
+// limit (rest.DecodeBody), before the CSRF check or a handler reads a
+// field; a body it refuses gets a message page with the status (413, 415
+// or 400).
+func (w *Web) plainBody(c *fiber.Ctx) error {
+	if e := rest.DecodeBody(c); e != nil {
+		return w.message(c, e.Status, "Form not accepted",
+			"The form could not be read: it is too large or its encoding is not supported. Go back and try again.")
+	}
+	return c.Next()
 }
 
 // HookSignUps makes every new e-mail/password account (browser form or
