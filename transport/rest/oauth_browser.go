@@ -41,6 +41,9 @@ func (s *Server) mountOAuthBrowser(svc *oauth.Service) {
 	s.App.Get("/auth/:provider/callback", func(c *fiber.Ctx) error { return s.oauthCallback(c, c.Params("provider")) })
 	// Apple answers with response_mode=form_post.
 	s.App.Post("/auth/apple/callback", func(c *fiber.Ctx) error {
+		if svc == nil || !svc.Providers().Configured(oauth.Apple) {
+			return s.oauthCallback(c, oauth.Apple) // its 404 page, body unread
+		}
 		if e := DecodeBody(c); e != nil {
 			return oauthPage(c, e.Status, pageFailed)
 		}

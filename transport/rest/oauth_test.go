@@ -1,6 +1,7 @@
 package rest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/gamend-go/gamend/auth/oauth"
 	"github.com/gamend-go/gamend/auth/oauth/oauthtest"
 	"github.com/gamend-go/gamend/transport/rest"
+	"github.com/gamend-go/gamend/transport/rest/resttest"
 )
 
 // Provider accounts used across the OAuth tests.
@@ -358,6 +360,14 @@ func TestOAuthProviderNotConfigured(t *testing.T) {
 					t.Fatalf("browser sign-in callback: %d %s", cb.Status, cb.Body)
 				}
 			})
+		}
+		// Apple off: its form_post callback answers 404 without decoding a
+		// compressed body (a bomb would otherwise be decoded up to 413).
+		bombReq, _ := http.NewRequest(http.MethodPost, e.URL+"/auth/apple/callback", bytes.NewReader(resttest.GzipBomb(t, 100)))
+		bombReq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		bombReq.Header.Set("Content-Encoding", "gzip")
+		if a := e.send(bombReq); a.Status != 404 || !strings.Contains(a.Body, "not configured on this server") {
+			t.Fatalf("compressed body to the unconfigured Apple callback: %d %s", a.Status, a.Body)
 		}
 		wantError(t, e.do(http.MethodPost, "/api/v1/auth/steam/callback", "", map[string]any{"code": "abcd"}), 404, want)
 		wantError(t, e.do(http.MethodPost, "/api/v1/auth/apple/ios/callback", "", map[string]any{"code": "abcd"}), 404, want)

@@ -145,24 +145,32 @@ func TestCompressedFormBodies(t *testing.T) {
 			name, path, contentType, encoding string
 			body                              []byte
 			status                            int
+			final                             string // the path after redirects, when set
 		}{
-			{"multipart bomb to log-in", "/users/log-in", "multipart/form-data; boundary=xyz", "gzip", bomb, 413},
-			{"url-encoded bomb to register", "/users/register", "application/x-www-form-urlencoded", "gzip", bomb, 413},
-			{"multipart bomb to a signed-in form", "/users/settings/password", "multipart/form-data; boundary=xyz", "gzip", bomb, 413},
-			{"double gzip multipart", "/users/log-in", "multipart/form-data; boundary=xyz", "gzip, gzip", resttest.Gzip(t, bomb), 415},
-			{"unknown page", "/users/nope", "multipart/form-data; boundary=xyz", "gzip", bomb, 404},
+			{"multipart bomb to log-in", "/users/log-in", "multipart/form-data; boundary=xyz", "gzip", bomb, 413, ""},
+			{"url-encoded bomb to register", "/users/register", "application/x-www-form-urlencoded", "gzip", bomb, 413, ""},
+			// A settings form checks the session first: nobody signed in is
+			// sent to the log-in page and the body is never decoded.
+			{"multipart bomb to a settings form, signed out", "/users/settings/password", "multipart/form-data; boundary=xyz", "gzip", bomb, 200, "/users/log-in"},
+			{"double gzip multipart", "/users/log-in", "multipart/form-data; boundary=xyz", "gzip, gzip", resttest.Gzip(t, bomb), 415, ""},
+			{"unknown page", "/users/nope", "multipart/form-data; boundary=xyz", "gzip", bomb, 404, ""},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				m := resttest.ReadMemory(t)
 				p := send(tt.path, tt.contentType, tt.encoding, tt.body)
 				m.CheckSince(t, 8<<20)
-				if p.status != tt.status {
-					t.Fatalf("status %d, want %d\n%s", p.status, tt.status, p.body)
+				if p.status != tt.status || (tt.final != "" && p.path != tt.final) {
+					t.Fatalf("status %d at %s, want %d at %q\n%s", p.status, p.path, tt.status, tt.final, p.body)
 				}
 			})
 		}
 		form := url.Values{"email": {"zip@example.com"}, "password": {"password 123"}, "_csrf_token": {b.csrf}}
 		expect(t, send("/users/register", "application/x-www-form-urlencoded", "gzip", resttest.Gzip(t, []byte(form.Encode()))),
 			200, "/users/settings", "zip@example.com")
+		// Signed in, the same bomb to a settings form is decoded, bounded.
+		b.get("/users/settings")
+		if p := send("/users/settings/password", "multipart/form-data; boundary=xyz", "gzip", bomb); p.status != 413 {
+			t.Fatalf("bomb to a settings form, signed in: %d\n%s", p.status, p.body)
+		}
 	})
 }

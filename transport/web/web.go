@@ -88,6 +88,11 @@ func (w *Web) Mount(app *fiber.App) {
 	r := func(method, path string, h fiber.Handler) {
 		app.Add(method, path, w.plainBody, w.csrf, w.handle(h))
 	}
+	// Settings pages check the session before the body is decoded: a
+	// request from nobody signed in is redirected without decoding.
+	signedIn := func(method, path string, h fiber.Handler) {
+		app.Add(method, path, w.requireUser(w.plainBody), w.csrf, w.handle(h))
+	}
 	get, post := fiber.MethodGet, fiber.MethodPost
 
 	r(get, "/", w.home)
@@ -109,14 +114,14 @@ func (w *Web) Mount(app *fiber.App) {
 	r(get, "/users/reset-password/:token", w.resetPage)
 	r(post, "/users/reset-password/:token", w.reset)
 
-	r(get, "/users/settings", w.requireUser(w.settingsPage))
-	r(post, "/users/settings/email", w.requireUser(w.changeEmail))
-	r(get, "/users/settings/confirm-email/:token", w.requireUser(w.confirmEmail))
-	r(post, "/users/settings/password", w.requireUser(w.changePassword))
-	r(post, "/users/settings/providers/:provider/unlink", w.requireUser(w.unlinkProvider))
-	r(post, "/users/settings/sessions/revoke-others", w.requireUser(w.revokeOtherSessions))
-	r(post, "/users/settings/sessions/:id/revoke", w.requireUser(w.revokeSession))
-	r(post, "/users/settings/api-tokens/revoke", w.requireUser(w.revokeAPITokens))
+	signedIn(get, "/users/settings", w.settingsPage)
+	signedIn(post, "/users/settings/email", w.changeEmail)
+	signedIn(get, "/users/settings/confirm-email/:token", w.confirmEmail)
+	signedIn(post, "/users/settings/password", w.changePassword)
+	signedIn(post, "/users/settings/providers/:provider/unlink", w.unlinkProvider)
+	signedIn(post, "/users/settings/sessions/revoke-others", w.revokeOtherSessions)
+	signedIn(post, "/users/settings/sessions/:id/revoke", w.revokeSession)
+	signedIn(post, "/users/settings/api-tokens/revoke", w.revokeAPITokens)
 	r(post, "/users/oauth/:provider", w.startOAuth)
 
 	if w.mailboxOn() {
@@ -238,8 +243,8 @@ func (w *Web) handle(h fiber.Handler) fiber.Handler {
 	}
 }
 
-// requireUser redirects to the log-in page when nobody is signed in,
-// remembering where to come back to after a GET.
+// requireUser runs h when someone is signed in, and otherwise redirects
+// to the log-in page, remembering where to come back to after a GET.
 func (w *Web) requireUser(h fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if _, ok := w.CurrentUser(c); ok {
