@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -38,13 +37,15 @@ import (
 type env struct {
 	t    *testing.T
 	base string
-	db   *persistence.DB
-	svc  *auth.Service
-	box  *mail.Mailbox
-	mail *mail.Queue // delivers to box, or to envOptions.mailer
-	logs *syncBuffer
-	fake *oauthtest.Fake // with envOptions.oauth
-	web  *web.Web
+	// remoteSock is the socket of envOptions.remote.
+	remoteSock string
+	db         *persistence.DB
+	svc        *auth.Service
+	box        *mail.Mailbox
+	mail       *mail.Queue // delivers to box, or to envOptions.mailer
+	logs       *syncBuffer
+	fake       *oauthtest.Fake // with envOptions.oauth
+	web        *web.Web
 }
 
 type syncBuffer struct {
@@ -75,9 +76,8 @@ type envOptions struct {
 	production        bool // mailbox preview off
 	previewInProd     bool // production with MAILBOX_PREVIEW_ENABLED
 	oauth             bool // OAuth providers against a fake
-	// listen is the listening address ("127.0.0.1:0" when empty); host,
-	// when set, is the address clients dial instead of the listener's.
-	listen, host string
+	// remote also serves a socket for remoteBrowser (remote_test.go).
+	remote bool
 	// trustedProxies are the REST edge's TRUSTED_PROXIES.
 	trustedProxies []netip.Prefix
 	// oauthConfig, when set, edits the fake providers' config.
@@ -97,17 +97,17 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 	q := writebehind.New(tg.DB, writebehind.Options{Logger: log})
 	svc := auth.NewService(q, auth.NewTokens([]byte("jwt-secret-jwt-secret-jwt-secret-!")), auth.Options{BcryptCost: 4, RequireActivation: eo.requireActivation})
 
-	listen := eo.listen
-	if listen == "" {
-		listen = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", listen)
+	var ln net.Listener
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	if eo.host != "" {
-		base = "http://" + net.JoinHostPort(eo.host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	var remoteSock string
+	if eo.remote {
+		var remote net.Listener
+		remote, remoteSock = listenRemote(t)
+		ln = newBothListeners(ln, remote)
 	}
 	srv := rest.New(rest.Options{Logger: log, TrustedProxies: eo.trustedProxies,
 		RateLimit: rest.RateLimits{GeneralLimit: 100000, GeneralWindow: time.Minute, AuthLimit: 100000, AuthWindow: time.Minute}})
@@ -164,7 +164,7 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &env{t: t, base: base, db: tg.DB, svc: svc, box: box, mail: queue, logs: logs, fake: fake, web: w}
+	return &env{t: t, base: base, remoteSock: remoteSock, db: tg.DB, svc: svc, box: box, mail: queue, logs: logs, fake: fake, web: w}
 }
 
 // browser is an HTTP client with a cookie jar that follows redirects and
@@ -172,6 +172,7 @@ func startEnv(t *testing.T, tg persistencetest.Target, eo envOptions) *env {
 type browser struct {
 	t    *testing.T
 	e    *env
+	base string // the server's URL as this browser reaches it (e.base when empty)
 	c    *http.Client
 	csrf string
 }
@@ -231,6 +232,9 @@ func (b *browser) post(path string, form url.Values) page {
 func (b *browser) url(path string) string {
 	if strings.HasPrefix(path, "http") {
 		return path
+	}
+	if b.base != "" {
+		return b.base + path
 	}
 	return b.e.base + path
 }

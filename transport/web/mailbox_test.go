@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/gamend-go/gamend/persistence/persistencetest"
-	"github.com/gamend-go/gamend/transport/rest/resttest"
 )
 
 // getWith loads path in b with extra request headers (name, value, ...).
@@ -60,16 +59,12 @@ func TestDevMailboxLoopbackOnly(t *testing.T) {
 		}
 	}
 
-	// A client reaching the server over a real non-loopback interface.
-	addr := resttest.NonLoopbackIPv4()
-	if addr == "" {
-		t.Skip("no non-loopback IPv4 interface: direct remote client not tested")
-	}
-	lan := startEnv(t, persistencetest.SQLite(t), envOptions{listen: "0.0.0.0:0", host: addr})
-	rb := lan.browser()
+	// A client whose peer address is not loopback.
+	lan := startEnv(t, persistencetest.SQLite(t), envOptions{remote: true})
+	rb := lan.remoteBrowser()
 	expect(t, rb.register("lan@example.com", "password 123"), 200, "/users/settings")
 	if p := rb.get("/dev/mailbox"); p.status != 404 {
-		t.Fatalf("mailbox from %s: %d", addr, p.status)
+		t.Fatalf("mailbox from %s: %d", remotePeer, p.status)
 	}
 	if strings.Contains(rb.get("/").body, "/dev/mailbox") {
 		t.Fatal("home page links the mailbox for a remote client")
@@ -77,31 +72,25 @@ func TestDevMailboxLoopbackOnly(t *testing.T) {
 
 	// In production with MAILBOX_PREVIEW_ENABLED, administrators read it
 	// from anywhere; nobody else does, not even from this machine.
-	prod := startEnv(t, persistencetest.SQLite(t), envOptions{production: true, previewInProd: true, listen: "0.0.0.0:0", host: addr})
-	admin := prod.browser()
+	prod := startEnv(t, persistencetest.SQLite(t), envOptions{production: true, previewInProd: true, remote: true})
+	admin := prod.remoteBrowser()
 	expect(t, admin.register("admin@example.com", "password 123"), 200, "/users/settings") // first user: admin
 	expect(t, admin.get("/dev/mailbox"), 200, "/dev/mailbox", "admin@example.com")
-	loopback := strings.Replace(prod.base, addr, "127.0.0.1", 1)
-	if p := prod.browser().get(loopback + "/dev/mailbox"); p.status != 404 {
+	if p := prod.browser().get("/dev/mailbox"); p.status != 404 {
 		t.Fatalf("anonymous local client in production: %d", p.status)
 	}
 }
 
-// TestDevMailboxByPeerAddress: the mailbox is granted by the TCP peer
-// address alone. A client reaching the server over a real non-loopback
-// interface (this machine's own LAN address, so its peer address is not
-// loopback) never opens it, whatever forwarding header it sends, even when
-// that peer is a trusted proxy (as every private address used to be by
-// default) that names a loopback client.
+// TestDevMailboxByPeerAddress: the mailbox is granted by the peer address
+// alone. A client whose peer address is not loopback (remoteBrowser) never
+// opens it, whatever forwarding header it sends, even when that peer is a
+// trusted proxy (as every private address used to be by default) that
+// names a loopback client.
 func TestDevMailboxByPeerAddress(t *testing.T) {
-	addr := resttest.NonLoopbackIPv4()
-	if addr == "" {
-		t.Skip("no non-loopback IPv4 interface: a non-loopback peer cannot be made")
-	}
 	persistencetest.Dialects(t, func(t *testing.T, tg persistencetest.Target) {
-		trusted := []netip.Prefix{netip.PrefixFrom(netip.MustParseAddr(addr), 32), netip.MustParsePrefix("127.0.0.0/8")}
-		lan := startEnv(t, tg, envOptions{listen: "0.0.0.0:0", host: addr, trustedProxies: trusted})
-		rb := lan.browser()
+		trusted := []netip.Prefix{netip.PrefixFrom(netip.MustParseAddr(remotePeer), 32), netip.MustParsePrefix("127.0.0.0/8")}
+		lan := startEnv(t, tg, envOptions{remote: true, trustedProxies: trusted})
+		rb := lan.remoteBrowser()
 		expect(t, rb.register("lan@example.com", "password 123"), 200, "/users/settings")
 		id := lan.box.List()[0].ID
 		for _, hdr := range [][]string{
@@ -115,7 +104,7 @@ func TestDevMailboxByPeerAddress(t *testing.T) {
 		} {
 			for _, path := range []string{"/dev/mailbox", "/dev/mailbox/" + id} {
 				if p := rb.getWith(path, hdr...); p.status != 404 || strings.Contains(p.body, "lan@example.com") {
-					t.Fatalf("%s from %s with %v: %d", path, addr, hdr, p.status)
+					t.Fatalf("%s from %s with %v: %d", path, remotePeer, hdr, p.status)
 				}
 			}
 			if strings.Contains(rb.getWith("/", hdr...).body, "/dev/mailbox") {
@@ -123,8 +112,6 @@ func TestDevMailboxByPeerAddress(t *testing.T) {
 			}
 		}
 		// The same server still serves it to a browser on this machine.
-		local := lan.browser()
-		loopback := strings.Replace(lan.base, addr, "127.0.0.1", 1)
-		expect(t, local.get(loopback+"/dev/mailbox"), 200, "/dev/mailbox", "lan@example.com")
+		expect(t, lan.browser().get("/dev/mailbox"), 200, "/dev/mailbox", "lan@example.com")
 	})
 }
